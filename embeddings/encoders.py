@@ -153,7 +153,7 @@ def _known_languages(model: str) -> frozenset[str] | None:
     return None
 
 
-def _load_sentence_transformer(path: str, device: str):  # type: ignore[no-untyped-def]
+def _load_sentence_transformer(path: str, device: str):
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:  # pragma: no cover - a broken install

@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from embeddings.errors import VectorIndexError
 
+faiss: Any
 try:  # guarded so that a missing wheel gives one clear line, not a traceback
-    import faiss
+    import faiss  # typed as Any: its SWIG stubs miss the keyword arguments used here
 except ImportError:  # pragma: no cover
     faiss = None
 
@@ -75,7 +77,7 @@ def _require_faiss() -> None:
         raise VectorIndexError("faiss is not installed (pip install faiss-cpu)")
 
 
-def _new_faiss_index(dimension: int, vectors: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+def _new_faiss_index(dimension: int, vectors: np.ndarray | None = None):
     """An exact index for small collections, IVF for large ones (trained on `vectors`)."""
     _require_faiss()
     if vectors is None or len(vectors) < EXACT_LIMIT:
@@ -92,7 +94,7 @@ def _new_faiss_index(dimension: int, vectors: np.ndarray | None = None):  # type
 class VectorIndex:
     """Chunks of many owners, with add, update and remove of one owner in place."""
 
-    def __init__(self, dimension: int, model_id: str, faiss_index=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, dimension: int, model_id: str, faiss_index=None) -> None:
         self.dimension = dimension
         self.model_id = model_id
         self._index = faiss_index if faiss_index is not None else _new_faiss_index(dimension)
@@ -181,7 +183,7 @@ class VectorIndex:
         params = self._search_params(allowed)
         return [self._search_one(q, k, available, params) for q in queries]
 
-    def _search_one(self, query: np.ndarray, k: int, available: int, params) -> list[OwnerHit]:  # type: ignore[no-untyped-def]
+    def _search_one(self, query: np.ndarray, k: int, available: int, params) -> list[OwnerHit]:
         per_owner = max(1, math.ceil(self.vector_count / max(1, self.owner_count)))
         fetch = min(available, k * per_owner * 2)
         while True:
@@ -222,7 +224,7 @@ class VectorIndex:
             if all(facets.get(name, frozenset()) & allowed for name, allowed in flt.where.items()):
                 yield owner
 
-    def _search_params(self, allowed: np.ndarray | None):  # type: ignore[no-untyped-def]
+    def _search_params(self, allowed: np.ndarray | None):
         if allowed is None:
             return None
         selector = faiss.IDSelectorBatch(allowed)
@@ -233,7 +235,7 @@ class VectorIndex:
 
     # --- persistence helpers (see embeddings.store) --------------------------------------
     @property
-    def faiss_index(self):  # type: ignore[no-untyped-def]
+    def faiss_index(self):
         return self._index
 
     def metadata(self) -> dict[str, object]:
@@ -246,7 +248,11 @@ class VectorIndex:
 
     @classmethod
     def from_parts(
-        cls, dimension: int, model_id: str, faiss_index, meta: Mapping[str, object]  # type: ignore[no-untyped-def]
+        cls,
+        dimension: int,
+        model_id: str,
+        faiss_index,
+        meta: Mapping[str, object],
     ) -> VectorIndex:
         index = cls(dimension, model_id, faiss_index)
         index._next_id = int(meta["next_id"])  # type: ignore[call-overload]
@@ -263,7 +269,9 @@ class VectorIndex:
         owners = self.owners()
         vectors = [self.vectors_of(o) for o in owners]
         stacked = np.concatenate(vectors) if vectors else None
-        fresh = VectorIndex(self.dimension, self.model_id, _new_faiss_index(self.dimension, stacked))
+        fresh = VectorIndex(
+            self.dimension, self.model_id, _new_faiss_index(self.dimension, stacked)
+        )
         for owner, vecs in zip(owners, vectors, strict=True):
             fresh.add(owner, self.chunks_of(owner), vecs, self._facets[owner])
         return fresh

@@ -1,0 +1,83 @@
+"""An organisation's texts as index chunks, and keeping the index in step with the cluster.
+
+Each offer and each seek is its own chunk, so an explanation can say which offer answered
+which seek; evidence documents (past projects, products) are chunks too, which is how an
+organisation with a thin description but a strong record still matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings import Chunk, Encoder, VectorIndex
+from matcher.filters import facets_of
+from matcher.model import Organisation
+
+DESCRIPTION, OFFER, SEEK, EVIDENCE = "description", "offer", "seek", "evidence"
+# What an organisation is and can do, as opposed to what it looks for.
+PROFILE_FIELDS = frozenset({DESCRIPTION, EVIDENCE})
+CAPABILITY_FIELDS = frozenset({DESCRIPTION, OFFER, EVIDENCE})
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    chunk: Chunk
+    text: str
+
+
+def chunks_of(org: Organisation) -> list[TextChunk]:
+    found: list[TextChunk] = []
+
+    def add(field: str, position: int, text: str) -> None:
+        if text.strip():
+            key = f"{org.id}/{field}/{position}"
+            found.append(TextChunk(Chunk(key, org.id, field), text.strip()))
+
+    add(DESCRIPTION, 0, f"{org.name}. {org.description}" if org.description else "")
+    for i, offer in enumerate(org.offers):
+        add(OFFER, i, offer)
+    for i, seek in enumerate(org.seeks):
+        add(SEEK, i, seek)
+    for i, doc in enumerate(org.evidence):
+        add(EVIDENCE, i, f"{doc.title}. {doc.text}" if doc.title else doc.text)
+    return found
+
+
+def fingerprint(orgs: Iterable[Organisation]) -> str:
+    """A digest of everything the index is built from: chunk texts and facets."""
+    digest = hashlib.sha256()
+    for org in sorted(orgs, key=lambda o: o.id):
+        for tc in chunks_of(org):
+            digest.update(f"{tc.chunk.key}\x1f{tc.text}\x1e".encode())
+        digest.update(repr(sorted((k, sorted(v)) for k, v in facets_of(org).items())).encode())
+    return digest.hexdigest()
+
+
+def index_organisations(
+    index: VectorIndex, orgs: Sequence[Organisation], encoder: Encoder, show_progress: bool = False
+) -> None:
+    """Encode all chunks in one batch (the cache skips known texts) and add them."""
+    per_org = [chunks_of(o) for o in orgs]
+    texts = [tc.text for chunks in per_org for tc in chunks]
+    vectors = encoder.encode(texts, "passage", show_progress=show_progress)
+    start = 0
+    for org, chunks in zip(orgs, per_org, strict=True):
+        end = start + len(chunks)
+        index.add(org.id, [tc.chunk for tc in chunks], vectors[start:end], facets_of(org))
+        start = end
+
+
+def build_index(
+    orgs: Sequence[Organisation], encoder: Encoder, show_progress: bool = False
+) -> VectorIndex:
+    index = VectorIndex(encoder.dimension, encoder.model_id)
+    index_organisations(index, orgs, encoder, show_progress)
+    return index
+
+
+def owner_matrix(index: VectorIndex, owner: str) -> tuple[list[Chunk], np.ndarray]:
+    return index.chunks_of(owner), index.vectors_of(owner)

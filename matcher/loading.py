@@ -1,0 +1,286 @@
+"""Loading organisations, needs and partnerships from CSV, Excel and JSON files.
+
+Validation collects every problem (by file, row and column) and raises once; nothing is
+returned unless the whole input is valid, so an import is all-or-nothing by construction.
+Rows are numbered from 1 for the first record (the header of a table is not counted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from matcher.errors import ConfigError, DataValidationError, Problem
+from matcher.model import (
+    COMPANY_KINDS,
+    Cluster,
+    EvidenceDoc,
+    InvestorFocus,
+    Need,
+    NeedType,
+    Organisation,
+    OrgKind,
+    Partnership,
+    Stage,
+)
+from matcher.rows import RowReader, is_missing
+from matcher.taxonomy import Taxonomy
+
+ORG_COLUMNS = frozenset(
+    [
+        "id",
+        "name",
+        "kind",
+        "country",
+        "city",
+        "region",
+        "description",
+        "offers",
+        "seeks",
+        "areas",
+        "stage",
+        "founded",
+        "website",
+        "evidence",
+        "identifiers",
+        "language",
+        "ticket_min_eur",
+        "ticket_max_eur",
+        "focus_stages",
+        "focus_areas",
+    ]
+)
+NEED_COLUMNS = frozenset(
+    [
+        "id",
+        "title",
+        "description",
+        "type",
+        "owner_id",
+        "areas",
+        "kinds",
+        "countries",
+        "location",
+        "budget_eur",
+        "deadline",
+        "language",
+    ]
+)
+PARTNERSHIP_COLUMNS = frozenset(["a", "b", "kind", "since", "note"])
+SUPPORTED_SUFFIXES = (".json", ".csv", ".xlsx", ".xls")
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+LanguageDetector = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated load: the cluster and the warnings (unknown columns) to show."""
+
+    cluster: Cluster
+    warnings: tuple[str, ...]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read one CSV, Excel or JSON (array of objects) file; every cell kept as given."""
+    if not path.exists():
+        raise ConfigError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix in (".xlsx", ".xls"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        if suffix == ".json":
+            return pd.read_json(path, orient="records", dtype=False, convert_dates=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataValidationError([Problem(f"cannot be read: {exc}", source=path.name)]) from exc
+    raise ConfigError(f"unsupported file type {suffix!r} for {path.name}; use CSV, Excel or JSON")
+
+
+def records_of(frame: pd.DataFrame) -> list[dict[str, object]]:
+    frame = frame.rename(columns=lambda c: str(c).strip().lower())
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def unknown_columns(
+    records: list[dict[str, object]], known: frozenset[str], source: str
+) -> list[str]:
+    seen = sorted({c for r in records for c in r} - known)
+    return [f"{source}: unknown columns ignored: {', '.join(seen)}"] if seen else []
+
+
+def parse_organisations(
+    records: Iterable[Mapping[str, object]],
+    taxonomy: Taxonomy,
+    source: str = "organisations",
+    detect_language: LanguageDetector | None = None,
+) -> tuple[list[Organisation], list[Problem]]:
+    problems: list[Problem] = []
+    orgs = []
+    for row_no, record in enumerate(records, start=1):
+        reader = RowReader(record, row_no, source, problems)
+        org = _organisation(reader, taxonomy)
+        if detect_language and not org.language:
+            org = _with_language(org, detect_language)
+        orgs.append(org)
+    _check_unique([o.id for o in orgs], "id", source, problems)
+    return orgs, problems
+
+
+def _organisation(r: RowReader, taxonomy: Taxonomy) -> Organisation:
+    kind = r.choice("kind", OrgKind, required=True) or OrgKind.SME
+    stage = r.choice("stage", Stage)
+    if stage is not None and kind not in COMPANY_KINDS:
+        r.problem("stage", f"a stage applies to sme and company only, not {kind.value}")
+    org = Organisation(
+        id=_identifier(r, "id"),
+        name=r.text("name", required=True, max_len=300),
+        kind=kind,
+        country=r.country("country", required=True),
+        city=r.text("city"),
+        region=r.text("region"),
+        description=r.text("description"),
+        offers=r.items("offers"),
+        seeks=r.items("seeks"),
+        areas=_areas(r, "areas", taxonomy),
+        stage=stage,
+        founded=r.integer("founded", 1700, date.today().year),
+        website=r.text("website"),
+        evidence=_evidence(r),
+        investor=_investor(r, kind, taxonomy),
+        identifiers=r.items("identifiers"),
+        language=r.text("language").lower(),
+    )
+    if not (org.description or org.offers or org.seeks or org.evidence):
+        r.problem("description", "the profile is empty: give a description, offers or seeks")
+    return org
+
+
+def _identifier(r: RowReader, column: str) -> str:
+    value = r.text(column, required=True)
+    if value and not _ID_PATTERN.match(value):
+        r.problem(column, f"{value!r} is not a valid id (letters, digits, _ . : @ -)")
+    return value
+
+
+def _areas(r: RowReader, column: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+    areas = tuple(a.lower() for a in r.items(column))
+    for bad in taxonomy.unknown(areas):
+        r.problem(column, f"unknown subject area {bad!r}")
+    return areas
+
+
+def _evidence(r: RowReader) -> tuple[EvidenceDoc, ...]:
+    docs = []
+    for item in r.raw_list("evidence"):
+        if not isinstance(item, Mapping) or is_missing(item.get("text")):
+            r.problem("evidence", "each evidence item needs at least a text")
+            continue
+        year = item.get("year")
+        docs.append(
+            EvidenceDoc(
+                title=str(item.get("title") or "").strip(),
+                text=str(item["text"]).strip(),
+                kind=str(item.get("kind") or "project"),
+                year=int(year) if isinstance(year, int | float) and not is_missing(year) else None,
+                ref=str(item["ref"]) if not is_missing(item.get("ref")) else None,
+            )
+        )
+    return tuple(docs)
+
+
+def _investor(r: RowReader, kind: OrgKind, taxonomy: Taxonomy) -> InvestorFocus | None:
+    low, high = r.number("ticket_min_eur"), r.number("ticket_max_eur")
+    stages = tuple(s for s in (_stage(r, raw) for raw in r.items("focus_stages")) if s)
+    areas = _areas(r, "focus_areas", taxonomy)
+    if kind != OrgKind.INVESTOR:
+        return None
+    if low is not None and high is not None and low > high:
+        r.problem("ticket_min_eur", f"ticket minimum {low:g} is above the maximum {high:g}")
+    return InvestorFocus(low, high, stages, areas)
+
+
+def _stage(r: RowReader, raw: str) -> Stage | None:
+    try:
+        return Stage(raw.lower())
+    except ValueError:
+        r.problem("focus_stages", f"{raw!r} is not a stage ({', '.join(s.value for s in Stage)})")
+        return None
+
+
+def _with_language(org: Organisation, detect: LanguageDetector) -> Organisation:
+    from dataclasses import replace
+
+    return replace(org, language=detect(org.profile_text()))
+
+
+def parse_needs(
+    records: Iterable[Mapping[str, object]], taxonomy: Taxonomy, source: str = "needs"
+) -> tuple[list[Need], list[Problem]]:
+    problems: list[Problem] = []
+    needs = [
+        _need(RowReader(rec, i, source, problems), taxonomy) for i, rec in enumerate(records, 1)
+    ]
+    _check_unique([n.id for n in needs], "id", source, problems)
+    return needs, problems
+
+
+def _need(r: RowReader, taxonomy: Taxonomy) -> Need:
+    kinds = []
+    for raw in r.items("kinds"):
+        try:
+            kinds.append(OrgKind(raw.lower()))
+        except ValueError:
+            r.problem("kinds", f"{raw!r} is not an organisation kind")
+    return Need(
+        id=_identifier(r, "id"),
+        title=r.text("title", required=True, max_len=500),
+        description=r.text("description"),
+        type=r.choice("type", NeedType) or NeedType.CITY_NEED,
+        owner_id=r.text("owner_id") or None,
+        areas=_areas(r, "areas", taxonomy),
+        kinds=tuple(kinds),
+        countries=tuple(c.upper() for c in r.items("countries")),
+        location=r.text("location"),
+        budget_eur=r.number("budget_eur"),
+        deadline=r.day("deadline"),
+        language=r.text("language").lower(),
+    )
+
+
+def parse_partnerships(
+    records: Iterable[Mapping[str, object]], source: str = "partnerships"
+) -> tuple[list[Partnership], list[Problem]]:
+    problems: list[Problem] = []
+    result = []
+    for row_no, record in enumerate(records, start=1):
+        r = RowReader(record, row_no, source, problems)
+        a, b = r.text("a", required=True), r.text("b", required=True)
+        if a and a == b:
+            r.problem("b", "an organisation cannot partner with itself")
+        result.append(
+            Partnership(
+                a, b, r.text("kind") or "project", r.integer("since", 1900, 2100), r.text("note")
+            )
+        )
+    return result, problems
+
+
+def _check_unique(ids: list[str], column: str, source: str, problems: list[Problem]) -> None:
+    first_row: dict[str, int] = {}
+    for row_no, ident in enumerate(ids, start=1):
+        if ident and ident in first_row:
+            problems.append(
+                Problem(
+                    f"duplicate id {ident!r} (first at row {first_row[ident]})",
+                    row_no,
+                    column,
+                    source,
+                )
+            )
+        first_row.setdefault(ident, row_no)

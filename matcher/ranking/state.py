@@ -1,0 +1,95 @@
+"""The engine's working state: the cluster and everything derived from it for ranking.
+
+Derived pieces (chunk texts, the BM25 index, graph degrees) are built once per cluster
+version and updated in place for one organisation, never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings import Encoder, VectorIndex
+from matcher.areas import AreaTagger
+from matcher.chunking import chunks_of
+from matcher.lexical import BM25
+from matcher.model import Cluster, Organisation
+from matcher.scoring import ChunkSet
+from matcher.settings import RankingSettings
+from matcher.taxonomy import Taxonomy
+
+
+def _undetermined(_text: str) -> str:
+    return "und"
+
+
+@dataclass
+class RankingState:
+    cluster: Cluster
+    index: VectorIndex
+    encoder: Encoder
+    taxonomy: Taxonomy
+    tagger: AreaTagger
+    settings: RankingSettings
+    detect_language: Callable[[str], str] = _undetermined
+    chunk_texts: dict[str, str] = field(default_factory=dict)
+    lexical: BM25 = field(default_factory=BM25)
+    _max_degree: int | None = None
+
+    def __post_init__(self) -> None:
+        for org in self.cluster.organisations.values():
+            self._derive(org)
+
+    def _derive(self, org: Organisation) -> None:
+        for tc in chunks_of(org):
+            self.chunk_texts[tc.chunk.key] = tc.text
+        self.lexical.add(org.id, org.profile_text())
+
+    def replace_organisation(self, cluster: Cluster, org: Organisation) -> None:
+        """Swap in a cluster where `org` was added or changed; the index is updated apart."""
+        self._forget(org.id)
+        self.set_cluster(cluster)
+        self._derive(org)
+
+    def remove_organisation(self, cluster: Cluster, org_id: str) -> None:
+        self._forget(org_id)
+        self.set_cluster(cluster)
+
+    def set_cluster(self, cluster: Cluster) -> None:
+        """A new cluster version whose organisations' texts are unchanged (e.g. new links)."""
+        self.cluster = cluster
+        self._max_degree = None
+
+    def _forget(self, org_id: str) -> None:
+        old = self.cluster.organisations.get(org_id)
+        if old is not None:
+            for tc in chunks_of(old):
+                self.chunk_texts.pop(tc.chunk.key, None)
+        self.lexical.remove(org_id)
+
+    def chunk_set(self, org_id: str) -> ChunkSet:
+        chunks = self.index.chunks_of(org_id)
+        vectors = self.index.vectors_of(org_id)
+        return ChunkSet(chunks, vectors, [self.chunk_texts.get(c.key, "") for c in chunks])
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text], "query")[0]
+
+    def max_degree(self) -> int:
+        if self._max_degree is None:
+            degrees = (len(self.cluster.partners_of(o)) for o in self.cluster.organisations)
+            self._max_degree = max(degrees, default=0)
+        return self._max_degree
+
+    def language_warning(self, text: str) -> str | None:
+        """A warning when the encoder cannot read the text's language, else None."""
+        readable = self.encoder.languages
+        language = self.detect_language(text)
+        if readable is None or language in ("und", "") or language in readable:
+            return None
+        return (
+            f"the model {self.encoder.model_id} reads {', '.join(sorted(readable))} only; "
+            f"this text looks like '{language}', so its semantic scores are unreliable"
+        )
