@@ -112,7 +112,12 @@ class SentenceTransformerEncoder:
         self._languages = languages if languages is not None else _known_languages(model)
         self._batch_size = batch_size
         self._model = _load_sentence_transformer(resolve_model_path(model), device)
-        dim = self._model.get_sentence_embedding_dimension()
+        # renamed in sentence-transformers 6; older releases only have the long name
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
         if dim is None:
             raise EncoderError(f"model {model!r} does not report its embedding dimension")
         self._dimension = int(dim)

@@ -14,9 +14,11 @@ from embeddings import Encoder, normalise_rows
 from matcher.results import AreaScore
 from matcher.taxonomy import Taxonomy
 
-# Cosines of unrelated short texts sit near SEM_FLOOR for sentence encoders of this kind;
-# SEM_SPAN maps a clearly topical cosine to about 1.
-SEM_FLOOR, SEM_SPAN = 0.10, 0.40
+# The semantic signal is how far an area's cosine stands above the text's median cosine over
+# all areas: absolute cosines drift with the model and the text's length, and a text the
+# model cannot read (Cyrillic under an English model) lifts every area alike, which this
+# cancels. SEM_SPAN is the lead over the median that counts as a full-strength sign.
+SEM_SPAN = 0.15
 KEYWORD_SATURATION = 3  # three distinct keywords are as strong a sign as many
 SEMANTIC_SHARE = 0.6
 
@@ -36,14 +38,15 @@ class AreaTagger:
     def score_vector(self, vector: np.ndarray, text: str) -> list[AreaScore]:
         """Scores for one (query-role) vector and its text, best first."""
         vector = normalise_rows(vector.reshape(1, -1))[0]
-        scored = [self._area_score(i, vector, text) for i in range(len(self.taxonomy.areas))]
+        cosines = [float(np.max(p @ vector)) if len(p) else 0.0 for p in self._prototypes]
+        median = float(np.median(cosines))
+        scored = [self._area_score(i, c, median, text) for i, c in enumerate(cosines)]
         scored.sort(key=lambda a: a.score, reverse=True)
         return self._assign(scored)
 
-    def _area_score(self, i: int, vector: np.ndarray, text: str) -> AreaScore:
+    def _area_score(self, i: int, cosine: float, median: float, text: str) -> AreaScore:
         area = self.taxonomy.areas[i]
-        cosine = float(np.max(self._prototypes[i] @ vector)) if len(self._prototypes[i]) else 0.0
-        semantic = float(np.clip((cosine - SEM_FLOOR) / SEM_SPAN, 0.0, 1.0))
+        semantic = float(np.clip((cosine - median) / SEM_SPAN, 0.0, 1.0))
         hits = tuple(area.keyword_hits(text))
         lexical = min(1.0, len(hits) / KEYWORD_SATURATION)
         score = SEMANTIC_SHARE * semantic + (1 - SEMANTIC_SHARE) * lexical

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from embeddings import CachedEncoder, EmbeddingCache, Encoder, VectorIndex
 from embeddings.factory import create_encoder
 from matcher.areas import AreaTagger
-from matcher.chunking import chunks_of, index_organisations
+from matcher.chunking import CAPABILITY_FIELDS, chunks_of, index_organisations
 from matcher.filters import Filters, facets_of
 from matcher.index_sync import IndexStatus, RebuildPolicy, open_index, save_current
 from matcher.locks import ReadWriteLock
@@ -22,6 +24,7 @@ from matcher.ranking.partners import suggest_partners
 from matcher.ranking.state import RankingState
 from matcher.ranking.text import TextQuery, checked_text, rank_text
 from matcher.results import AreaScore, ResultList
+from matcher.scoring import ChunkSet
 from matcher.settings import EngineSettings
 from matcher.sources import load_cluster
 from matcher.taxonomy import Taxonomy, load_taxonomy
@@ -156,6 +159,17 @@ class Matchmaker:
             org = self._state.cluster.organisation(org_id)
             vectors = self._state.index.vectors_of(org_id)
             return self._state.tagger.score_vector(vectors.mean(axis=0), org.profile_text())
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query-role vectors for texts (cached), e.g. the competences of a need."""
+        with self._lock.reading():
+            return self._state.encoder.encode(texts, "query")
+
+    def capabilities(self, org_id: str) -> ChunkSet:
+        """An organisation's description, offers and evidence with their vectors and texts."""
+        with self._lock.reading():
+            self._state.cluster.organisation(org_id)
+            return self._state.chunk_set(org_id).select(CAPABILITY_FIELDS)
 
     def info(self) -> EngineInfo:
         with self._lock.reading():

@@ -96,7 +96,7 @@ def read_table(path: Path) -> pd.DataFrame:
         if suffix in (".xlsx", ".xls"):
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         if suffix == ".json":
-            return pd.read_json(path, orient="records", dtype=False, convert_dates=False)
+            return pd.read_json(path, orient="records", dtype=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataValidationError([Problem(f"cannot be read: {exc}", source=path.name)]) from exc
     raise ConfigError(f"unsupported file type {suffix!r} for {path.name}; use CSV, Excel or JSON")

@@ -57,7 +57,7 @@ class AreaScore:
     area_id: str
     name: str
     score: float
-    semantic: float
+    cosine: float  # raw cosine to the area's nearest prototype
     keywords: tuple[str, ...] = ()
     assigned: bool = False
 

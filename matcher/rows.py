@@ -6,6 +6,7 @@ returns a neutral value, so that one pass over a file reports everything wrong w
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from collections.abc import Mapping
@@ -274,6 +275,18 @@ ISO_COUNTRIES = frozenset(
 )
 
 
+def _list_literal(raw: str) -> list[object] | None:
+    """A JSON array, or the Python list repr that spreadsheets exported by pandas carry."""
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(raw)
+        except (ValueError, SyntaxError, TypeError):
+            continue
+        if isinstance(value, list):
+            return value
+    return None
+
+
 def is_missing(value: object) -> bool:
     if value is None:
         return True
@@ -322,12 +335,11 @@ class RowReader:
             return tuple(str(v).strip() for v in value if not is_missing(v))
         raw = self.text(column)
         if raw.startswith("["):
-            try:
-                parsed = json.loads(raw)
-                return tuple(str(v).strip() for v in parsed if not is_missing(v))
-            except (ValueError, TypeError):
-                self.problem(column, "looks like a JSON list but cannot be parsed")
+            parsed = _list_literal(raw)
+            if parsed is None:
+                self.problem(column, "looks like a list but cannot be parsed")
                 return ()
+            return tuple(str(v).strip() for v in parsed if not is_missing(v))
         return tuple(p.strip() for p in raw.split(LIST_SEPARATOR) if p.strip())
 
     def integer(self, column: str, low: int, high: int) -> int | None:

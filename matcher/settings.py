@@ -36,7 +36,7 @@ class RankingSettings:
     )
     need_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
-            {"semantic": 0.6, "lexical": 0.15, "areas": 0.15, "country": 0.1}
+            {"semantic": 0.6, "lexical": 0.15, "areas": 0.15, "preferred_country": 0.1}
         )
     )
     # Candidates taken from the index before exact rescoring: at least this many, or 5 k.

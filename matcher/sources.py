@@ -7,7 +7,6 @@ Cluster is returned: a folder with one bad cell loads nothing.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,14 +49,12 @@ def load_cluster(
         records = records_of(read_table(path))
         notes += unknown_columns(records, ORG_COLUMNS, path.name)
         parsed, found = parse_organisations(records, taxonomy, path.name, detect_language)
+        problems += found + _seen_in_earlier_files(parsed, orgs, path.name)
         orgs += parsed
-        problems += found
     known = {o.id for o in orgs}
     needs = _load_needs(folder, taxonomy, known, problems, notes)
     partnerships = _load_partnerships(folder, known, problems, notes)
     cluster = Cluster.of(orgs, needs, partnerships)
-    if len(cluster.organisations) != len(orgs):
-        problems.append(_ids_in_several_files(orgs))
     if problems:
         raise DataValidationError(problems, f"data folder {folder} has {len(problems)} problem(s)")
     return Loaded(cluster, tuple(notes))
@@ -98,7 +95,12 @@ def _load_partnerships(
     return result
 
 
-def _ids_in_several_files(orgs: Sequence[Organisation]) -> Problem:
-    counts = Counter(o.id for o in orgs)
-    dupes = sorted(i for i, n in counts.items() if n > 1)
-    return Problem(f"ids used in more than one file: {', '.join(dupes)}", column="id")
+def _seen_in_earlier_files(
+    parsed: Sequence[Organisation], earlier: Sequence[Organisation], source: str
+) -> list[Problem]:
+    known = {o.id for o in earlier}
+    return [
+        Problem(f"id {o.id!r} is already used in another file", row, "id", source)
+        for row, o in enumerate(parsed, start=1)
+        if o.id in known
+    ]

@@ -98,7 +98,7 @@ def _score(
         "semantic": semantic,
         "lexical": lexical,
         "areas": coverage(areas, org.areas),
-        "country": 1.0 if org.country in query.countries else 0.0,
+        "preferred_country": 1.0 if org.country in query.countries else 0.0,
     }
     explanation = Explanation(
         components={n: round(v, 4) for n, v in components.items()},

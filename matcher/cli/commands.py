@@ -1,0 +1,162 @@
+"""The sub-commands of `matcher`. Each registers its parser and names its handler."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from matcher.cli.config import settings_from
+from matcher.cli.output import area_rows, as_csv, as_json, as_table, match_rows
+from matcher.engine import Matchmaker
+from matcher.filters import Filters
+from matcher.results import ResultList
+
+Sub = Any  # argparse's private _SubParsersAction
+AddCommon = Callable[[argparse.ArgumentParser], None]
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON")
+    group.add_argument("--csv", action="store_true", help="print CSV")
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=int, default=10, help="how many results (1-100)")
+    parser.add_argument("--kind", action="append", default=[], help="organisation kind")
+    parser.add_argument("--country", action="append", default=[], help="ISO country code")
+    parser.add_argument("--city", action="append", default=[], help="city")
+    parser.add_argument("--area", action="append", default=[], help="subject area id")
+    parser.add_argument("--stage", action="append", default=[], help="company stage")
+    parser.add_argument("--founded-from", type=int, help="founded in or after this year")
+    parser.add_argument("--founded-to", type=int, help="founded in or before this year")
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    return Filters(
+        kinds=tuple(args.kind),
+        countries=tuple(args.country),
+        cities=tuple(args.city),
+        areas=tuple(args.area),
+        stages=tuple(args.stage),
+        founded_from=args.founded_from,
+        founded_to=args.founded_to,
+    )
+
+
+def open_engine(args: argparse.Namespace) -> Matchmaker:
+    from embeddings.language import detect_language
+
+    return Matchmaker.open(settings_from(args), detect_language=detect_language)
+
+
+def emit(args: argparse.Namespace, results: ResultList) -> None:
+    if args.json:
+        print(as_json({"matches": results.matches, "warnings": results.warnings}))
+    elif args.csv:
+        sys.stdout.write(as_csv(match_rows(results.matches)))
+    else:
+        print(as_table(match_rows(results.matches)))
+        for warning in results.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+
+
+# --- build ------------------------------------------------------------------------------
+def register_build(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("build", help="load the data, encode every text, build the index")
+    add_common(p)
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.set_defaults(handler=run_build)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from embeddings.language import detect_language
+
+    started = time.perf_counter()
+    settings = settings_from(args)
+    engine = Matchmaker.open(
+        settings, policy="always" if args.force else "auto", detect_language=detect_language
+    )
+    info = engine.info()
+    for warning in info.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"{info.organisations} organisations, {info.needs} needs, {info.partnerships} "
+        f"partnerships; {info.vectors} vectors ({info.model_id}, dim {info.dimension}); "
+        f"index: {info.index_status}; {time.perf_counter() - started:.1f} s"
+    )
+    print(f"index at {settings.index_dir}")
+    return 0
+
+
+# --- partners, search, needs, areas ------------------------------------------------------
+def register_partners(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("partners", help="complementary partners for an organisation")
+    p.add_argument("org_id")
+    for add in (add_common, _filter_options, _output_options):
+        add(p)
+    p.set_defaults(
+        handler=lambda a: emit(a, open_engine(a).partners(a.org_id, a.k, filters_from(a)))
+    )
+
+
+def register_search(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("search", help="candidates for a free-text thesis or need")
+    p.add_argument("text")
+    for add in (add_common, _filter_options, _output_options):
+        add(p)
+    p.set_defaults(handler=lambda a: emit(a, open_engine(a).search(a.text, a.k, filters_from(a))))
+
+
+def register_needs(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("needs", help="organisations for a need (no id: list the needs)")
+    p.add_argument("need_id", nargs="?")
+    p.add_argument("--local", action="store_true", help="only in the need's city or region")
+    for add in (add_common, _filter_options, _output_options):
+        add(p)
+    p.set_defaults(handler=run_needs)
+
+
+def run_needs(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    if args.need_id is None:
+        rows = [
+            {"id": n.id, "type": n.type.value, "location": n.location, "title": n.title}
+            for n in engine.cluster.needs.values()
+        ]
+        print(
+            as_json(rows)
+            if args.json
+            else as_csv(rows)
+            if args.csv
+            else as_table(rows, {"title": 80})
+        )
+        return 0
+    emit(args, engine.need_matches(args.need_id, args.k, filters_from(args), local=args.local))
+    return 0
+
+
+def register_areas(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("areas", help="subject areas of a text or an organisation")
+    p.add_argument("text", nargs="?", help="the text to tag")
+    p.add_argument("--org", help="tag this organisation instead of a text")
+    add_common(p)
+    _output_options(p)
+    p.set_defaults(handler=run_areas)
+
+
+def run_areas(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    scores = engine.areas_of(args.org) if args.org else engine.areas(args.text or "")
+    if args.json:
+        print(as_json(scores))
+    else:
+        rows = area_rows(scores)
+        print(as_csv(rows) if args.csv else as_table(rows), end="\n" if not args.csv else "")
+    return 0
+
+
+REGISTRY = [register_build, register_partners, register_search, register_needs, register_areas]

@@ -1,0 +1,49 @@
+"""Settings from flags and environment, parsed once at the command line's edge."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from embeddings.factory import create_encoder
+from matcher.settings import DEFAULT_DATA_DIR, DEFAULT_STORE_DIR, EngineSettings
+
+ENV_DATA = "MATCHER_DATA_DIR"
+ENV_STORE = "MATCHER_STORE_DIR"
+ENV_MODEL = "MATCHER_MODEL"
+
+
+def default_model() -> str:
+    from embeddings import factory
+
+    return str(getattr(factory, "DEFAULT_ENCODER", "all-MiniLM-L6-v2"))
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help=f"data folder (env {ENV_DATA}; default: demo)")
+    parser.add_argument("--store", type=Path, help=f"store folder (env {ENV_STORE}; default: var)")
+    parser.add_argument("--model", help=f"encoder name or local path (env {ENV_MODEL})")
+
+
+def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> EngineSettings:
+    env = os.environ if env is None else env
+    return EngineSettings(
+        data_dir=args.data or Path(env.get(ENV_DATA) or DEFAULT_DATA_DIR),
+        store_dir=args.store or Path(env.get(ENV_STORE) or DEFAULT_STORE_DIR),
+        model=args.model or env.get(ENV_MODEL) or default_model(),
+        show_progress=True,
+    )
+
+
+def quiet_libraries() -> None:
+    """The edge decides: no hub look-ups, no library chatter on the user's terminal."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # weight-loading bars
+
+
+__all__ = ["add_common_options", "create_encoder", "quiet_libraries", "settings_from"]
