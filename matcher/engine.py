@@ -7,7 +7,7 @@ so an index update never overlaps a search.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +19,7 @@ from matcher.chunking import CAPABILITY_FIELDS, chunks_of, index_organisations
 from matcher.filters import Filters, facets_of
 from matcher.index_sync import IndexStatus, RebuildPolicy, open_index, save_current
 from matcher.locks import ReadWriteLock
-from matcher.model import Cluster, Organisation, Partnership
+from matcher.model import Cluster, Need, Organisation, Partnership
 from matcher.ranking.partners import suggest_partners
 from matcher.ranking.state import RankingState
 from matcher.ranking.text import TextQuery, checked_text, rank_text
@@ -187,14 +187,23 @@ class Matchmaker:
 
     # --- changes -------------------------------------------------------------------------
     def upsert_organisation(self, org: Organisation) -> None:
-        """Add or replace one organisation; only its own chunks are (re-)encoded."""
+        self.upsert_organisations([org])
+
+    def upsert_organisations(self, orgs: Sequence[Organisation]) -> None:
+        """Add or replace organisations; only their own chunks are (re-)encoded, in one batch."""
         with self._lock.writing():
             state = self._state
-            chunks = chunks_of(org)
-            vectors = state.encoder.encode([c.text for c in chunks], "passage")
-            state.index.add(org.id, [c.chunk for c in chunks], vectors, facets_of(org))
-            orgs = {**state.cluster.organisations, org.id: org}
-            state.replace_organisation(replace(state.cluster, organisations=orgs), org)
+            per_org = [chunks_of(o) for o in orgs]
+            texts = [c.text for chunks in per_org for c in chunks]
+            vectors = state.encoder.encode(texts, "passage") if texts else None
+            start = 0
+            for org, chunks in zip(orgs, per_org, strict=True):
+                empty = np.zeros((0, state.index.dimension), np.float32)
+                part = vectors[start : start + len(chunks)] if vectors is not None else empty
+                state.index.add(org.id, [c.chunk for c in chunks], part, facets_of(org))
+                start += len(chunks)
+                orgs_now = {**state.cluster.organisations, org.id: org}
+                state.replace_organisation(replace(state.cluster, organisations=orgs_now), org)
 
     def remove_organisation(self, org_id: str) -> None:
         with self._lock.writing():
@@ -207,16 +216,25 @@ class Matchmaker:
                 replace(state.cluster, organisations=orgs, partnerships=links), org_id
             )
 
-    def replace_cluster_links(self, cluster: Cluster) -> None:
-        """Needs and partnerships changed; organisations' texts did not."""
+    def upsert_need(self, need: Need) -> None:
         with self._lock.writing():
-            self._state.set_cluster(cluster)
+            cluster = self._state.cluster
+            self._state.set_cluster(replace(cluster, needs={**cluster.needs, need.id: need}))
+
+    def remove_need(self, need_id: str) -> None:
+        with self._lock.writing():
+            cluster = self._state.cluster
+            cluster.need(need_id)
+            needs = {k: v for k, v in cluster.needs.items() if k != need_id}
+            self._state.set_cluster(replace(cluster, needs=needs))
 
     def add_partnership(self, partnership: Partnership) -> None:
         with self._lock.writing():
             cluster = self._state.cluster
             cluster.organisation(partnership.a)
             cluster.organisation(partnership.b)
+            if partnership.b in cluster.partners_of(partnership.a):
+                return
             links = (*cluster.partnerships, partnership)
             self._state.set_cluster(replace(cluster, partnerships=links))
 

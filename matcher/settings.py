@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from embeddings.factory import DEFAULT_ENCODER
 from matcher.taxonomy import DATASETS_DIR, DEFAULT_TAXONOMY
 
 DEFAULT_DATA_DIR = DATASETS_DIR / "demo"
@@ -49,7 +50,7 @@ class RankingSettings:
 class EngineSettings:
     data_dir: Path = DEFAULT_DATA_DIR
     store_dir: Path = DEFAULT_STORE_DIR
-    model: str = "all-MiniLM-L6-v2"
+    model: str = DEFAULT_ENCODER
     taxonomy_path: Path = DEFAULT_TAXONOMY
     ranking: RankingSettings = field(default_factory=RankingSettings)
     show_progress: bool = False

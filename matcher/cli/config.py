@@ -16,9 +16,9 @@ ENV_MODEL = "MATCHER_MODEL"
 
 
 def default_model() -> str:
-    from embeddings import factory
+    from embeddings.factory import DEFAULT_ENCODER
 
-    return str(getattr(factory, "DEFAULT_ENCODER", "all-MiniLM-L6-v2"))
+    return DEFAULT_ENCODER
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,55 @@
+"""The HTTP service. `create_app()` only assembles: settings, lifespan, routers, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routers import admin, feedback, health, needs, organisations, search
+from api.settings import ApiSettings, get_settings
+from matcher.service import ClusterService
+
+log = logging.getLogger("api")
+
+
+def open_service(settings: ApiSettings) -> ClusterService:
+    """Open the store and the engine once: the model and index load here, never per request."""
+    from embeddings.language import detect_language
+    from matcher.store import Store
+
+    store = Store(settings.database_url)
+    return ClusterService.open(
+        settings.engine, store, settings.seed_dir, detect_language=detect_language
+    )
+
+
+def create_app(settings: ApiSettings | None = None, open_on_start: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if open_on_start:
+            app.state.service = open_service(settings)
+            log.info("service ready: %s", app.state.service.engine.info())
+        yield
+        service = getattr(app.state, "service", None)
+        if service is not None:
+            service.engine.save()
+
+    app = FastAPI(
+        title="Cleantech cluster matchmaker",
+        version="1.0",
+        description="Partners, candidates, subject areas and need matches for a cleantech cluster.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (health, organisations, needs, search, feedback, admin):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from api.deps import get_optional_service
+from matcher.service import ClusterService
+
+router = APIRouter(tags=["health"])
+
+
+class HealthOut(BaseModel):
+    status: str
+    model: str | None = None
+    organisations: int = 0
+    needs: int = 0
+    partnerships: int = 0
+    vectors: int = 0
+    index: str = ""
+
+
+@router.get("/health", response_model=HealthOut)
+def health(
+    service: Annotated[ClusterService | None, Depends(get_optional_service)],
+) -> HealthOut:
+    """Open to all: is the service up, on which model, with how much data."""
+    if service is None:
+        return HealthOut(status="starting")
+    info = service.engine.info()
+    return HealthOut(
+        status="ok",
+        model=info.model_id,
+        organisations=info.organisations,
+        needs=info.needs,
+        partnerships=info.partnerships,
+        vectors=info.vectors,
+        index=info.index_status,
+    )

@@ -1,0 +1,1 @@
+"""Request and response schemas: the service's contract, separate from domain objects."""

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.organisations import Kind, StageName
+
+MAX_K = 100
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: list[Kind] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list, max_length=50)
+    city: list[str] = Field(default_factory=list, max_length=50)
+    area: list[str] = Field(default_factory=list, max_length=10)
+    stage: list[StageName] = Field(default_factory=list)
+    founded_from: int | None = Field(default=None, ge=1700, le=2100)
+    founded_to: int | None = Field(default=None, ge=1700, le=2100)
+
+
+class SearchRequest(FiltersIn):
+    text: str = Field(min_length=1, max_length=5_000)
+    k: int = Field(default=10, ge=1, le=MAX_K)
+
+
+class AreasRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=5_000)
+
+
+class TextPairOut(BaseModel):
+    query_field: str
+    query_text: str
+    match_field: str
+    match_text: str
+    score: float
+
+
+class ExplanationOut(BaseModel):
+    summary: str
+    components: dict[str, float]
+    weights: dict[str, float]
+    best_pair: TextPairOut | None
+    pairs: list[TextPairOut]
+    shared_areas: list[str]
+
+
+class MatchOut(BaseModel):
+    rank: int
+    id: str
+    name: str
+    kind: str
+    country: str
+    city: str
+    score: float
+    explanation: ExplanationOut
+
+
+class MatchList(BaseModel):
+    matches: list[MatchOut]
+    warnings: list[str]
+
+
+class AreaOut(BaseModel):
+    area: str
+    name: str
+    score: float
+    cosine: float
+    keywords: list[str]
+    assigned: bool
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_id: str = Field(min_length=1, max_length=128)
+    candidate_id: str = Field(min_length=1, max_length=128)
+    verdict: Literal["accept", "reject"]
+    context: Literal["partners", "need", "search", "consortium"] = "partners"
+    note: str = Field(default="", max_length=2_000)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    org_id: str
+    candidate_id: str
+    verdict: str

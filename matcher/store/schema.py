@@ -1,0 +1,95 @@
+"""Tables of the durable store (SQLAlchemy Core: SQLite by default, PostgreSQL by URL).
+
+Organisations and needs are kept whole as JSON documents beside the columns used to list
+and filter them: the document is what imports and exports exchange, the columns are for
+queries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("name", String(300), nullable=False, index=True),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("country", String(2), nullable=False, index=True),
+    Column("city", String(200), nullable=False, default=""),
+    Column("record", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+needs = Table(
+    "needs",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("owner_id", String(128), nullable=True, index=True),
+    Column("record", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+partnerships = Table(
+    "partnerships",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("a", String(128), nullable=False, index=True),
+    Column("b", String(128), nullable=False, index=True),
+    Column("kind", String(32), nullable=False, default="project"),
+    Column("since", Integer, nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    UniqueConstraint("a", "b", name="uq_partnership_pair"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", String(128), nullable=False, index=True),
+    Column("candidate_id", String(128), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("context", String(32), nullable=False, default="partners"),
+    Column("note", Text, nullable=False, default=""),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("org_id", String(128), nullable=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(128), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+)

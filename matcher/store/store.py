@@ -1,0 +1,290 @@
+"""The durable store: the source of truth for organisations, needs, partnerships,
+feedback, API keys and the audit log.
+
+Every write is one transaction that includes its audit rows, so a failure half-way (bad
+data found late, a crash, a constraint) leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, delete, event, func, insert, or_, select, update
+
+from matcher.errors import NotFoundError
+from matcher.model import Cluster, Need, Organisation, Partnership
+from matcher.store import schema
+from matcher.store.codec import need_from_record, need_record, org_from_record, org_record
+from matcher.taxonomy import Taxonomy
+
+
+def sqlite_url(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        schema.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # --- reading -------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        tables = ("organisations", "needs", "partnerships", "feedback", "api_keys", "audit_log")
+        with self.engine.connect() as conn:
+            return {
+                name: int(
+                    conn.scalar(select(func.count()).select_from(schema.metadata.tables[name])) or 0
+                )
+                for name in tables
+            }
+
+    def is_empty(self) -> bool:
+        return self.counts()["organisations"] == 0
+
+    def load_cluster(self, taxonomy: Taxonomy) -> Cluster:
+        with self.engine.connect() as conn:
+            orgs = [
+                org_from_record(r, taxonomy)
+                for r in conn.scalars(select(schema.organisations.c.record))
+            ]
+            needs = [
+                need_from_record(r, taxonomy) for r in conn.scalars(select(schema.needs.c.record))
+            ]
+            links = [
+                Partnership(row.a, row.b, row.kind, row.since, row.note)
+                for row in conn.execute(select(schema.partnerships))
+            ]
+        return Cluster.of(orgs, needs, links)
+
+    def org_record(self, org_id: str) -> dict[str, Any]:
+        return self._record(schema.organisations, org_id, "organisation")
+
+    def need_record(self, need_id: str) -> dict[str, Any]:
+        return self._record(schema.needs, need_id, "need")
+
+    def _record(self, table: Any, ident: str, what: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            record = conn.scalar(select(table.c.record).where(table.c.id == ident))
+        if record is None:
+            raise NotFoundError(what, ident)
+        return dict(record)
+
+    # --- writing -------------------------------------------------------------------------
+    def write_batch(
+        self,
+        actor: str,
+        orgs: Sequence[Organisation] = (),
+        needs: Sequence[Need] = (),
+        partnerships: Sequence[Partnership] = (),
+        action: str = "upsert",
+    ) -> WriteSummary:
+        """Upsert everything given in one transaction: all of it lands, or none of it."""
+        created = updated = 0
+        with self.transaction() as conn:
+            for org in orgs:
+                was_new = _upsert(
+                    conn,
+                    schema.organisations,
+                    org.id,
+                    org_record(org),
+                    _org_columns(org),
+                    actor,
+                    action,
+                )
+                created, updated = created + was_new, updated + (not was_new)
+            for need in needs:
+                was_new = _upsert(
+                    conn,
+                    schema.needs,
+                    need.id,
+                    need_record(need),
+                    _need_columns(need),
+                    actor,
+                    action,
+                )
+                created, updated = created + was_new, updated + (not was_new)
+            for link in partnerships:
+                created += _add_partnership(conn, link, actor)
+        return WriteSummary(created, updated)
+
+    def delete_organisation(self, org_id: str, actor: str) -> dict[str, Any]:
+        with self.transaction() as conn:
+            before = _delete(conn, schema.organisations, org_id, "organisation", actor)
+            pairs = or_(schema.partnerships.c.a == org_id, schema.partnerships.c.b == org_id)
+            conn.execute(delete(schema.partnerships).where(pairs))
+        return before
+
+    def delete_need(self, need_id: str, actor: str) -> dict[str, Any]:
+        with self.transaction() as conn:
+            return _delete(conn, schema.needs, need_id, "need", actor)
+
+    # --- feedback ----------------------------------------------------------------------
+    def add_feedback(
+        self, org_id: str, candidate_id: str, verdict: str, context: str, note: str, actor: str
+    ) -> int:
+        row = {
+            "org_id": org_id,
+            "candidate_id": candidate_id,
+            "verdict": verdict,
+            "context": context,
+            "note": note,
+            "actor": actor,
+            "created_at": now(),
+        }
+        with self.transaction() as conn:
+            result = conn.execute(insert(schema.feedback).values(**row))
+            audit(
+                conn,
+                actor,
+                "feedback",
+                "feedback",
+                f"{org_id}->{candidate_id}",
+                None,
+                _jsonable(row),
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def rejected_for(self, org_id: str) -> frozenset[str]:
+        """Candidates this organisation rejected (a later accept lifts a reject)."""
+        query = (
+            select(schema.feedback.c.candidate_id, schema.feedback.c.verdict)
+            .where(schema.feedback.c.org_id == org_id)
+            .order_by(schema.feedback.c.id)
+        )
+        latest: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for candidate, verdict in conn.execute(query):
+                latest[candidate] = verdict
+        return frozenset(c for c, v in latest.items() if v == "reject")
+
+    def feedback_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.feedback).order_by(schema.feedback.c.id))
+            return [_jsonable(dict(r._mapping)) for r in rows]
+
+    def audit_rows(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        query = (
+            select(schema.audit_log)
+            .order_by(schema.audit_log.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            return [_jsonable(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA synchronous=FULL")  # a committed write survives a power cut
+    cursor.close()
+
+
+def _org_columns(org: Organisation) -> dict[str, Any]:
+    return {"name": org.name, "kind": org.kind.value, "country": org.country, "city": org.city}
+
+
+def _need_columns(need: Need) -> dict[str, Any]:
+    return {"title": need.title, "type": need.type.value, "owner_id": need.owner_id}
+
+
+def _upsert(
+    conn: Connection,
+    table: Any,
+    ident: str,
+    record: dict[str, Any],
+    columns: dict[str, Any],
+    actor: str,
+    action: str,
+) -> bool:
+    before = conn.scalar(select(table.c.record).where(table.c.id == ident))
+    values = {**columns, "record": record, "updated_at": now()}
+    if before is None:
+        conn.execute(insert(table).values(id=ident, **values))
+    else:
+        conn.execute(update(table).where(table.c.id == ident).values(**values))
+    audit(
+        conn,
+        actor,
+        action if before is not None or action != "upsert" else "create",
+        table.name,
+        ident,
+        before,
+        record,
+    )
+    return before is None
+
+
+def _delete(conn: Connection, table: Any, ident: str, what: str, actor: str) -> dict[str, Any]:
+    before = conn.scalar(select(table.c.record).where(table.c.id == ident))
+    if before is None:
+        raise NotFoundError(what, ident)
+    conn.execute(delete(table).where(table.c.id == ident))
+    audit(conn, actor, "delete", table.name, ident, before, None)
+    return dict(before)
+
+
+def _add_partnership(conn: Connection, link: Partnership, actor: str) -> int:
+    a, b = sorted((link.a, link.b))  # one row per pair, whichever way it was given
+    exists = conn.scalar(
+        select(schema.partnerships.c.id).where(
+            schema.partnerships.c.a == a, schema.partnerships.c.b == b
+        )
+    )
+    if exists is not None:
+        return 0
+    row = {"a": a, "b": b, "kind": link.kind, "since": link.since, "note": link.note}
+    conn.execute(insert(schema.partnerships).values(**row))
+    audit(conn, actor, "create", "partnerships", f"{a}|{b}", None, row)
+    return 1
+
+
+def audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Any,
+    after: Any,
+) -> None:
+    conn.execute(
+        insert(schema.audit_log).values(
+            at=now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
