@@ -1,0 +1,97 @@
+"""`matcher serve` (the HTTP service) and `matcher keys` (API keys in the store)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from matcher.cli.commands import AddCommon, Sub
+from matcher.cli.config import settings_from
+from matcher.cli.output import as_json, as_table
+from matcher.store import Role, Store, create_key, list_keys, revoke_key, sqlite_url
+
+ENV_DATABASE = "MATCHER_DATABASE_URL"
+CLI_ACTOR = "cli"
+
+
+def store_from(args: argparse.Namespace) -> Store:
+    url = os.environ.get(ENV_DATABASE) or sqlite_url(settings_from(args).store_dir / "store.sqlite")
+    return Store(url)
+
+
+def register_serve(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("serve", help="run the HTTP API (seeds an empty store from the data folder)")
+    add_common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = settings_from(args)
+    # the service reads its settings from the environment at start-up, like under any ASGI server
+    os.environ["MATCHER_STORE_DIR"] = str(settings.store_dir)
+    os.environ["MATCHER_MODEL"] = settings.model
+    if args.data:
+        os.environ["MATCHER_DATA_DIR"] = str(Path(args.data).resolve())
+    _bootstrap_key(store_from(args))
+    print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
+    # a factory string, not an import: the CLI does not depend on the api package
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
+    )
+    return 0
+
+
+def _bootstrap_key(store: Store) -> None:
+    """A store with no keys gets one staff key, printed once, so a fresh install is usable."""
+    if list_keys(store):
+        print("API keys exist: `matcher keys list` shows them, `matcher keys create` adds one")
+        return
+    _, token = create_key(store, "bootstrap staff key", Role.STAFF.value, None, CLI_ACTOR)
+    print(f"created a staff API key (shown once; send it as header X-API-Key):\n  {token}")
+
+
+def register_keys(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("keys", help="create, list and revoke API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = keys.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--org", help="the organisation a member key acts for")
+    listing = keys.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--json", action="store_true")
+    revoke = keys.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    for q in (create, listing, revoke):
+        add_common(q)
+    p.set_defaults(handler=run_keys)
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    store = store_from(args)
+    if args.keys_command == "create":
+        key, token = create_key(store, args.name, args.role, args.org, CLI_ACTOR)
+        print(f"{key.id}\t{key.role.value}\t{token}")
+        print("the key is shown only now; store it safely", file=sys.stderr)
+    elif args.keys_command == "list":
+        rows = [
+            {
+                "id": k.id,
+                "name": k.name,
+                "role": k.role.value,
+                "org": k.org_id or "",
+                "created": k.created_at.isoformat(timespec="seconds"),
+                "revoked": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+            }
+            for k in list_keys(store)
+        ]
+        print(as_json(rows) if args.json else as_table(rows))
+    else:
+        revoke_key(store, args.key_id, CLI_ACTOR)
+        print(f"revoked {args.key_id}")
+    return 0
