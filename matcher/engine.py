@@ -181,7 +181,7 @@ class Matchmaker:
                 needs=len(state.cluster.needs),
                 partnerships=len(state.cluster.partnerships),
                 vectors=state.index.vector_count,
-                index_status=self.index_status.reason if self.index_status else "in memory",
+                index_status=_status_text(self.index_status),
                 warnings=self.load_warnings,
             )
 
@@ -258,6 +258,12 @@ def _state(
     if detect_language is not None:
         state.detect_language = detect_language
     return state
+
+
+def _status_text(status: IndexStatus | None) -> str:
+    if status is None:
+        return "in memory"
+    return f"rebuilt at start-up ({status.reason})" if status.rebuilt else "up to date"
 
 
 def _k(k: int) -> int:

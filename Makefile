@@ -1,0 +1,33 @@
+# The whole set-up on a fresh machine: `make demo` (build and serve the demo cluster) and
+# `make test` (the test suite). Both create .venv and install the project on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo build serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: the CPU wheel on this machine's disk, not a multi-GB CUDA build
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+build: install
+	$(BIN)/matcher build
+
+demo: build
+	$(BIN)/matcher serve --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/mypy
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
