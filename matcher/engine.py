@@ -228,6 +228,10 @@ class Matchmaker:
             needs = {k: v for k, v in cluster.needs.items() if k != need_id}
             self._state.set_cluster(replace(cluster, needs=needs))
 
+    def set_partnerships(self, links: Sequence[Partnership]) -> None:
+        with self._lock.writing():
+            self._state.set_cluster(replace(self._state.cluster, partnerships=tuple(links)))
+
     def add_partnership(self, partnership: Partnership) -> None:
         with self._lock.writing():
             cluster = self._state.cluster

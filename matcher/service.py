@@ -18,6 +18,7 @@ from typing import Any
 from matcher.engine import Matchmaker
 from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
+from matcher.index_sync import RebuildPolicy
 from matcher.loading import (
     NEED_COLUMNS,
     ORG_COLUMNS,
@@ -30,16 +31,27 @@ from matcher.loading import (
     unknown_columns,
 )
 from matcher.model import Need, Organisation, Partnership
-from matcher.names import NameIndex, NameRecord
+from matcher.names import MergeEntry, NameIndex, NameRecord, find_duplicates
 from matcher.results import ResultList
 from matcher.settings import EngineSettings
 from matcher.sources import load_cluster
 from matcher.store import Store
 from matcher.store.codec import need_from_record, org_from_record
+from matcher.store.merges import merge_organisations, undo_organisation_merge
 from matcher.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 SEED_ACTOR = "seed"
+
+
+@dataclass(frozen=True)
+class DuplicateOut:
+    left_id: str
+    right_id: str
+    score: float
+    decision: str  # "match" (merge is likely right) or "review" (a person should look)
+    reason: str
+    against_existing: bool
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,9 @@ class ImportReport:
     created: int
     updated: int
     warnings: tuple[str, ...]
+    # likely duplicates among the imported records and with existing ones; nothing is
+    # merged until someone asks (POST /v1/merges, `matcher merge`)
+    duplicates: tuple[DuplicateOut, ...] = ()
 
 
 class ClusterService:
@@ -71,6 +86,7 @@ class ClusterService:
         seed_dir: Path | None = None,
         encoder: Any = None,
         detect_language: Callable[[str], str] | None = None,
+        policy: RebuildPolicy = "auto",
     ) -> ClusterService:
         """Seed an empty store from a data folder, then open the engine on the store."""
         taxonomy = load_taxonomy(settings.taxonomy_path)
@@ -85,7 +101,7 @@ class ClusterService:
             )
         cluster = store.load_cluster(taxonomy)
         engine = Matchmaker.from_cluster(
-            cluster, settings, encoder, "auto", taxonomy, detect_language
+            cluster, settings, encoder, policy, taxonomy, detect_language
         )
         return cls(store, engine, taxonomy, detect_language)
 
@@ -164,7 +180,9 @@ class ClusterService:
             self.engine.save()
             self._names = None
         notes = tuple(unknown_columns(records, ORG_COLUMNS, source))
-        return ImportReport("organisations", summary.created, summary.updated, notes)
+        return ImportReport(
+            "organisations", summary.created, summary.updated, notes, self.duplicates(orgs)
+        )
 
     def _import_needs(self, records: list[dict[str, Any]], source: str, actor: str) -> ImportReport:
         needs, problems = parse_needs(records, self.taxonomy, source)
@@ -200,6 +218,52 @@ class ClusterService:
                 self.engine.add_partnership(link)
         notes = tuple(unknown_columns(records, PARTNERSHIP_COLUMNS, source))
         return ImportReport("partnerships", summary.created, summary.updated, notes)
+
+    # --- duplicates and merges ---------------------------------------------------------
+    def duplicates(self, orgs: Sequence[Organisation] | None = None) -> tuple[DuplicateOut, ...]:
+        """Likely duplicates among `orgs` and with the rest (all organisations when None)."""
+        everyone = self.engine.cluster.organisations
+        batch = list(everyone.values()) if orgs is None else list(orgs)
+        ids = {o.id for o in batch}
+        existing = [name_record(o) for i, o in everyone.items() if i not in ids]
+        report = find_duplicates([name_record(o) for o in batch], existing)
+        return tuple(
+            DuplicateOut(
+                p.left_id,
+                p.right_id,
+                round(p.score, 4),
+                p.decision,
+                p.match.reason,
+                p.against_existing,
+            )
+            for p in report.pairs
+        )
+
+    def merge(
+        self, ids: Sequence[str], survivor_id: str, choose: Mapping[str, str], actor: str
+    ) -> MergeEntry:
+        with self._write_lock:
+            entry = merge_organisations(self.store, ids, survivor_id, choose, actor)
+            self._resync(entry.merged_ids)
+        return entry
+
+    def unmerge(self, merge_id: str, actor: str, force: bool = False) -> MergeEntry:
+        with self._write_lock:
+            entry = undo_organisation_merge(self.store, merge_id, actor, force)
+            self._resync(entry.merged_ids)
+        return entry
+
+    def _resync(self, ids: Sequence[str]) -> None:
+        """Bring the engine in line with the store for these organisations and all links."""
+        cluster = self.store.load_cluster(self.taxonomy)
+        present = [cluster.organisations[i] for i in ids if i in cluster.organisations]
+        for gone in (i for i in ids if i not in cluster.organisations):
+            if gone in self.engine.cluster.organisations:
+                self.engine.remove_organisation(gone)
+        self.engine.upsert_organisations(present)
+        self.engine.set_partnerships(cluster.partnerships)
+        self.engine.save()
+        self._names = None
 
     def _with_language(self, org: Organisation) -> Organisation:
         if org.language or self.detect_language is None:

@@ -7,12 +7,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from embeddings.factory import create_encoder
+from matcher.engine import Matchmaker
+from matcher.index_sync import RebuildPolicy
+from matcher.service import ClusterService
 from matcher.settings import DEFAULT_DATA_DIR, DEFAULT_STORE_DIR, EngineSettings
+from matcher.store import Store, sqlite_url
 
 ENV_DATA = "MATCHER_DATA_DIR"
 ENV_STORE = "MATCHER_STORE_DIR"
 ENV_MODEL = "MATCHER_MODEL"
+ENV_DATABASE = "MATCHER_DATABASE_URL"
 
 
 def default_model() -> str:
@@ -37,6 +41,29 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None
     )
 
 
+def database_url(settings: EngineSettings, env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get(ENV_DATABASE) or sqlite_url(settings.store_dir / "store.sqlite")
+
+
+def open_service(args: argparse.Namespace, policy: RebuildPolicy = "auto") -> ClusterService:
+    """The store (seeded from the data folder when empty) and the engine over it.
+
+    The CLI reads the same store as the HTTP service, so both always show the same data.
+    """
+    from embeddings.language import detect_language
+
+    settings = settings_from(args)
+    store = Store(database_url(settings))
+    return ClusterService.open(
+        settings, store, settings.data_dir, detect_language=detect_language, policy=policy
+    )
+
+
+def open_engine(args: argparse.Namespace) -> Matchmaker:
+    return open_service(args).engine
+
+
 def quiet_libraries() -> None:
     """The edge decides: no hub look-ups, no library chatter on the user's terminal."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -44,6 +71,3 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # weight-loading bars
-
-
-__all__ = ["add_common_options", "create_encoder", "quiet_libraries", "settings_from"]

@@ -8,17 +8,15 @@ import sys
 from pathlib import Path
 
 from matcher.cli.commands import AddCommon, Sub
-from matcher.cli.config import settings_from
+from matcher.cli.config import database_url, settings_from
 from matcher.cli.output import as_json, as_table
-from matcher.store import Role, Store, create_key, list_keys, revoke_key, sqlite_url
+from matcher.store import Role, Store, create_key, list_keys, revoke_key
 
-ENV_DATABASE = "MATCHER_DATABASE_URL"
 CLI_ACTOR = "cli"
 
 
 def store_from(args: argparse.Namespace) -> Store:
-    url = os.environ.get(ENV_DATABASE) or sqlite_url(settings_from(args).store_dir / "store.sqlite")
-    return Store(url)
+    return Store(database_url(settings_from(args)))
 
 
 def register_serve(sub: Sub, add_common: AddCommon) -> None:

@@ -93,3 +93,16 @@ audit_log = Table(
     Column("before", JSON, nullable=True),
     Column("after", JSON, nullable=True),
 )
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("survivor_id", String(128), nullable=False, index=True),
+    Column("entry", JSON, nullable=False),  # the MergeEntry: originals, choices, result
+    Column("partnerships", JSON, nullable=False),  # the links touching the merged ids, before
+    Column("actor", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    Column("undone_by", String(64), nullable=True),
+)
