@@ -17,8 +17,11 @@ from matcher.taxonomy import Taxonomy
 # The semantic signal is how far an area's cosine stands above the text's median cosine over
 # all areas: absolute cosines drift with the model and the text's length, and a text the
 # model cannot read (Cyrillic under an English model) lifts every area alike, which this
-# cancels. SEM_SPAN is the lead over the median that counts as a full-strength sign.
-SEM_SPAN = 0.15
+# cancels. The lead that counts as a full-strength sign is measured on the model itself:
+# SPREAD_WIDTHS standard deviations of the cosines between different areas' descriptions
+# (about 0.05 for multilingual E5, whose cosines are compressed, 0.24 for MiniLM).
+SPREAD_WIDTHS = 3.0
+MIN_SPAN = 0.02
 KEYWORD_SATURATION = 3  # three distinct keywords are as strong a sign as many
 SEMANTIC_SHARE = 0.6
 
@@ -34,19 +37,38 @@ class AreaTagger:
         for group in texts:
             self._prototypes.append(flat[start : start + len(group)])
             start += len(group)
+        self.span = self._model_span()
+
+    def _model_span(self) -> float:
+        firsts = np.stack([p[0] for p in self._prototypes if len(p)])
+        cosines = firsts @ firsts.T
+        between = cosines[~np.eye(len(firsts), dtype=bool)]
+        return max(MIN_SPAN, SPREAD_WIDTHS * float(between.std())) if len(between) else MIN_SPAN
 
     def score_vector(self, vector: np.ndarray, text: str) -> list[AreaScore]:
         """Scores for one (query-role) vector and its text, best first."""
-        vector = normalise_rows(vector.reshape(1, -1))[0]
-        cosines = [float(np.max(p @ vector)) if len(p) else 0.0 for p in self._prototypes]
-        median = float(np.median(cosines))
-        scored = [self._area_score(i, c, median, text) for i, c in enumerate(cosines)]
+        return self.score_vectors(vector.reshape(1, -1), text)
+
+    def score_vectors(self, vectors: np.ndarray, text: str) -> list[AreaScore]:
+        """Scores for a text given as several vectors (an organisation's chunks).
+
+        Each area takes its strongest lead over any one vector: an organisation whose one
+        offer is about biogas works in biofuels even if its other texts are about heat.
+        """
+        vectors = normalise_rows(np.asarray(vectors, dtype=np.float32))
+        cosines = np.stack([(vectors @ p.T).max(axis=1) for p in self._prototypes], axis=1)
+        leads = cosines - np.median(cosines, axis=1, keepdims=True)
+        semantic = np.clip(leads / self.span, 0.0, 1.0).max(axis=0)
+        best_cosine = cosines.max(axis=0)
+        scored = [
+            self._area_score(i, float(semantic[i]), float(best_cosine[i]), text)
+            for i in range(len(self.taxonomy.areas))
+        ]
         scored.sort(key=lambda a: a.score, reverse=True)
         return self._assign(scored)
 
-    def _area_score(self, i: int, cosine: float, median: float, text: str) -> AreaScore:
+    def _area_score(self, i: int, semantic: float, cosine: float, text: str) -> AreaScore:
         area = self.taxonomy.areas[i]
-        semantic = float(np.clip((cosine - median) / SEM_SPAN, 0.0, 1.0))
         hits = tuple(area.keyword_hits(text))
         lexical = min(1.0, len(hits) / KEYWORD_SATURATION)
         score = SEMANTIC_SHARE * semantic + (1 - SEMANTIC_SHARE) * lexical

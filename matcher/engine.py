@@ -154,11 +154,11 @@ class Matchmaker:
             return self._state.tagger.score_vector(self._state.query_vector(text), text)
 
     def areas_of(self, org_id: str) -> list[AreaScore]:
-        """Areas of an organisation from the centroid of its own chunk vectors."""
+        """Areas of an organisation from what it is and offers (not from what it seeks)."""
         with self._lock.reading():
             org = self._state.cluster.organisation(org_id)
-            vectors = self._state.index.vectors_of(org_id)
-            return self._state.tagger.score_vector(vectors.mean(axis=0), org.profile_text())
+            chunks = self._state.chunk_set(org_id).select(CAPABILITY_FIELDS)
+            return self._state.tagger.score_vectors(chunks.vectors, org.profile_text())
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Query-role vectors for texts (cached), e.g. the competences of a need."""
