@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 from embeddings.factory import DEFAULT_ENCODER, create_encoder
