@@ -44,7 +44,7 @@ def server(store_dir: Path) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, process)
+        wait_ready(base, process)
         yield base
     finally:
         process.send_signal(signal.SIGINT)  # a clean shutdown runs the lifespan's save
@@ -52,7 +52,7 @@ def server(store_dir: Path) -> Iterator[str]:
         log.close()
 
 
-def _wait_ready(base: str, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def wait_ready(base: str, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
