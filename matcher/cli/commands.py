@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from matcher.cli.config import settings_from
+from matcher.cli.config import open_engine, open_service, settings_from
 from matcher.cli.output import area_rows, as_csv, as_json, as_table, match_rows
-from matcher.engine import Matchmaker
+from matcher.cli.staff_commands import register_consortium, register_shortlist
 from matcher.filters import Filters
 from matcher.results import ResultList
 
@@ -47,12 +47,6 @@ def filters_from(args: argparse.Namespace) -> Filters:
     )
 
 
-def open_engine(args: argparse.Namespace) -> Matchmaker:
-    from embeddings.language import detect_language
-
-    return Matchmaker.open(settings_from(args), detect_language=detect_language)
-
-
 def emit(args: argparse.Namespace, results: ResultList) -> None:
     if args.json:
         print(as_json({"matches": results.matches, "warnings": results.warnings}))
@@ -73,13 +67,9 @@ def register_build(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from embeddings.language import detect_language
-
     started = time.perf_counter()
     settings = settings_from(args)
-    engine = Matchmaker.open(
-        settings, policy="always" if args.force else "auto", detect_language=detect_language
-    )
+    engine = open_service(args, policy="always" if args.force else "auto").engine
     info = engine.info()
     for warning in info.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -159,4 +149,12 @@ def run_areas(args: argparse.Namespace) -> int:
     return 0
 
 
-REGISTRY = [register_build, register_partners, register_search, register_needs, register_areas]
+REGISTRY = [
+    register_build,
+    register_partners,
+    register_search,
+    register_needs,
+    register_areas,
+    register_consortium,
+    register_shortlist,
+]

@@ -1,0 +1,280 @@
+"""Consortium builder on real H2020 consortia (CORDIS cleantech), leave-one-project-out.
+
+For each query project of eval_lopo_queries.csv: fix the coordinator, build a team of the
+project's real size (coordinator included), and count how many of the real partners
+(the project's targets) are in it. The same is done for the plain ranking's top of the
+list (the coordinator plus the best-ranked others), which is the baseline.
+
+Leakage: every organisation's profile is the set of its OTHER projects' texts (title and
+objective), each embedded on its own, so the held-out project's text reaches no profile;
+organisations with no other project are not candidates. No popularity, graph or
+co-participation signal is used. This is self-contained: the shared CORDIS loader and LOPO
+harness (matcher/cordis.py, matcher/evaluation/) did not exist when it was written.
+
+Plain score of a candidate = best cosine of the project text (query role) to one of its
+other projects (passage role); the builder's pool is the top POOL candidates by that
+score plus the coordinator, its competences the project's title and sentences (query
+role), and a candidate's coverage of a competence its best cosine to one of its projects.
+
+    python benchmarks/consortium_eval.py [--sample 200] [--model multilingual-e5-small-q4]
+
+Writes benchmarks/results/consortium_eval.json. Vectors are cached in
+var/cordis/embeddings.sqlite (shared with the other CORDIS benchmarks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from embeddings import CachedEncoder, EmbeddingCache  # noqa: E402
+from embeddings.factory import DEFAULT_ENCODER, create_encoder  # noqa: E402
+from matcher.consortium.builder import teams, top_k  # noqa: E402
+from matcher.consortium.decompose import decompose  # noqa: E402
+from matcher.consortium.feasibility import TeamRules  # noqa: E402
+from matcher.consortium.objective import ObjectiveSettings, Scorer, make_problem  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "cordis-cleantech"
+CACHE = ROOT / "var" / "cordis" / "embeddings.sqlite"
+OUT = ROOT / "benchmarks" / "results" / "consortium_eval.json"
+POOL = 100
+VARIANTS = {
+    "builder": ObjectiveSettings(),
+    "builder, no redundancy penalty": ObjectiveSettings(redundancy=0.0),
+    "builder, redundancy weight 1.0": ObjectiveSettings(redundancy=1.0),
+    "builder, coverage only": ObjectiveSettings(relevance=0.0, redundancy=0.0),
+}
+
+csv.field_size_limit(10**8)
+
+
+@dataclass(frozen=True)
+class Query:
+    project: int  # row in the project table
+    coordinator: str
+    targets: frozenset[str]
+    size: int  # the real consortium's size, coordinator included
+    has_profile: bool
+
+
+@dataclass(frozen=True)
+class Corpus:
+    ids: list[str]
+    titles: list[str]
+    objectives: list[str]
+    orgs: list[str]  # organisations with at least one project, in CSR order
+    flat: np.ndarray  # their project rows, concatenated
+    starts: np.ndarray  # where each organisation's rows start in `flat`
+    queries: list[Query]
+
+    def text(self, i: int) -> str:
+        # the same text as the other CORDIS benchmarks, so the embedding cache is shared
+        return f"{self.titles[i]}. {self.objectives[i]}".strip()
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_corpus() -> Corpus:
+    projects = _rows("projects.csv")
+    row_of = {p["project_id"]: i for i, p in enumerate(projects)}
+    members: dict[str, set[int]] = {}
+    for r in _rows("participation.csv"):
+        members.setdefault(r["org_id"], set()).add(row_of[r["project_id"]])
+    orgs = sorted(members)
+    lists = [sorted(members[o]) for o in orgs]
+    starts = np.cumsum([0] + [len(x) for x in lists[:-1]])
+    queries = [
+        Query(
+            row_of[q["project_id"]],
+            q["coordinator_org_id"],
+            frozenset(q["target_org_ids"].split(";")),
+            int(q["n_orgs"]),
+            q["coordinator_has_profile"] == "True",
+        )
+        for q in _rows("eval_lopo_queries.csv")
+    ]
+    return Corpus(
+        [p["project_id"] for p in projects],
+        [p["title"] for p in projects],
+        [p["objective"] for p in projects],
+        orgs,
+        np.concatenate(lists),
+        starts,
+        queries,
+    )
+
+
+def best_per_org(corpus: Corpus, sims: np.ndarray, held_out: int) -> np.ndarray:
+    """(..., orgs) best cosine over each organisation's projects other than `held_out`."""
+    sims = np.array(sims, dtype=np.float64, copy=True)
+    sims[..., held_out] = -np.inf
+    return np.maximum.reduceat(sims[..., corpus.flat], corpus.starts, axis=-1)
+
+
+@dataclass(frozen=True)
+class Vectors:
+    passages: np.ndarray  # (projects, d)
+    queries: np.ndarray  # (projects, d) whole project texts in the query role
+    competences: dict[int, np.ndarray]  # project row -> (c, d)
+    texts: dict[int, list[str]]
+
+
+def embed(corpus: Corpus, model: str, sample: list[Query]) -> Vectors:
+    encoder = CachedEncoder(create_encoder(model), EmbeddingCache(CACHE))
+    texts = [corpus.text(i) for i in range(len(corpus.ids))]
+    passages = encoder.encode(texts, "passage", show_progress=True)
+    queries = encoder.encode(texts, "query", show_progress=True)
+    parts = {
+        q.project: [
+            c.text for c in decompose(corpus.titles[q.project], corpus.objectives[q.project])
+        ]
+        for q in sample
+    }
+    flat = [t for q in sample for t in parts[q.project]]
+    vectors = encoder.encode(flat, "query", show_progress=True)
+    out, at = {}, 0
+    for q in sample:
+        out[q.project] = vectors[at : at + len(parts[q.project])]
+        at += len(parts[q.project])
+    return Vectors(passages, queries, out, parts)
+
+
+def run_query(corpus: Corpus, vec: Vectors, q: Query) -> dict[str, object]:
+    plain = best_per_org(corpus, vec.passages @ vec.queries[q.project], q.project)
+    index = {o: i for i, o in enumerate(corpus.orgs)}
+    me = index[q.coordinator]
+    plain[me] = -np.inf  # the coordinator asks; it is never a candidate
+    ranked = [int(i) for i in np.argsort(-plain) if np.isfinite(plain[i])]
+    pool = [me, *ranked[: max(POOL, 2 * q.size)]]
+    cover = best_per_org(corpus, vec.competences[q.project] @ vec.passages.T, q.project)[:, pool].T
+    relevance = plain[pool]
+    cover, relevance = _neutral_coordinator(cover, relevance)
+    rules = TeamRules(q.size, q.size, (-1,) * len(pool), (-1,) * len(pool), fixed=(0,))
+    baseline = top_k(range(1, len(pool)), rules)
+    row: dict[str, object] = {
+        "project": corpus.ids[q.project],
+        "size": q.size,
+        "targets": len(q.targets),
+        "has_profile": q.has_profile,
+        "in_pool": _hits(corpus, pool[1:], q),
+    }
+    row["plain"] = _hits(corpus, [pool[i] for i in baseline[1:]], q)
+    for name, settings in VARIANTS.items():
+        scorer = Scorer(make_problem(cover, relevance, q.size, objective=settings))
+        found = teams(scorer, rules, baseline)[0]
+        row[name] = _hits(corpus, [pool[i] for i in found.members[1:]], q)
+        row[f"{name}: objective gain over plain"] = round(found.value - scorer.value(baseline), 4)
+    return row
+
+
+def _neutral_coordinator(cover: np.ndarray, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A coordinator with no other project has no profile: it covers nothing."""
+    cover = cover.copy()
+    if not np.isfinite(cover[0]).all():
+        cover[0] = cover[1:].min(axis=0)
+    relevance = relevance.copy()
+    relevance[0] = relevance[1:].min()
+    return cover, relevance
+
+
+def _hits(corpus: Corpus, members: list[int], q: Query) -> int:
+    return sum(1 for m in members if corpus.orgs[m] in q.targets)
+
+
+def summarise(rows: list[dict[str, object]]) -> dict[str, object]:
+    methods = ["plain", *VARIANTS]
+    slices = {
+        "size 2-5": lambda r: int(r["size"]) <= 5,
+        "size 6-10": lambda r: 6 <= int(r["size"]) <= 10,
+        "size 11+": lambda r: int(r["size"]) >= 11,
+        "coordinator has a profile": lambda r: bool(r["has_profile"]),
+        "coordinator has no profile": lambda r: not r["has_profile"],
+    }
+    out: dict[str, object] = {"queries": len(rows)}
+    out["recall"] = {m: _recall(rows, m) for m in ["in_pool", *methods]}
+    out["slices"] = {
+        name: {"queries": len(part), **{m: _recall(part, m)["micro"] for m in methods}}
+        for name, keep in slices.items()
+        if (part := [r for r in rows if keep(r)])
+    }
+    out["difference vs plain, micro, 95% CI"] = {m: _paired_ci(rows, m) for m in VARIANTS}
+    gains = [float(r["builder: objective gain over plain"]) for r in rows]  # type: ignore[arg-type]
+    out["builder objective >= plain team's"] = sum(g >= -1e-9 for g in gains) / len(gains)
+    return out
+
+
+def _paired_ci(rows: list[dict[str, object]], method: str, rounds: int = 2000) -> list[float]:
+    """Bootstrap over projects of (method - plain) partners found / partners wanted."""
+    diff = np.array([int(r[method]) - int(r["plain"]) for r in rows])  # type: ignore[call-overload]
+    wanted = np.array([int(r["targets"]) for r in rows])  # type: ignore[call-overload]
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(rows), size=(rounds, len(rows)))
+    stats = diff[picks].sum(axis=1) / wanted[picks].sum(axis=1)
+    point = diff.sum() / wanted.sum()
+    return [
+        round(float(point), 4),
+        *(round(float(x), 4) for x in np.quantile(stats, [0.025, 0.975])),
+    ]
+
+
+def _recall(rows: list[dict[str, object]], method: str) -> dict[str, float]:
+    """Micro: real partners found / real partners; macro: mean of the per-project fraction."""
+    found = [int(r[method]) for r in rows]  # type: ignore[call-overload]
+    wanted = [int(r["targets"]) for r in rows]  # type: ignore[call-overload]
+    return {
+        "micro": round(sum(found) / max(sum(wanted), 1), 4),
+        "macro": round(statistics.mean(f / w for f, w in zip(found, wanted, strict=True)), 4)
+        if rows
+        else 0.0,
+        "projects_with_any": round(sum(f > 0 for f in found) / max(len(rows), 1), 4),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=0, help="random projects (0: all queries)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--model", default=DEFAULT_ENCODER)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    corpus = load_corpus()
+    sample = corpus.queries
+    if args.sample:
+        sample = sorted(
+            random.Random(args.seed).sample(sample, args.sample), key=lambda q: q.project
+        )
+    started = time.perf_counter()
+    vectors = embed(corpus, args.model, sample)
+    encoded = time.perf_counter() - started
+    rows = [run_query(corpus, vectors, q) for q in sample]
+    summary = summarise(rows)
+    summary.update(
+        model=args.model,
+        sample=args.sample or "all",
+        seed=args.seed,
+        pool=POOL,
+        encode_seconds=round(encoded, 1),
+        build_seconds=round(time.perf_counter() - started - encoded, 1),
+    )
+    args.out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2), encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
