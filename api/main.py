@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routers import admin, feedback, health, merges, needs, organisations, search
+from api.routers import admin, feedback, health, merges, needs, organisations, search, staff
 from api.settings import ApiSettings, get_settings
 from matcher.service import ClusterService
 
@@ -49,7 +49,7 @@ def create_app(settings: ApiSettings | None = None, open_on_start: bool = True) 
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, organisations, needs, search, feedback, merges, admin):
+    for module in (health, organisations, needs, search, feedback, merges, staff, admin):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

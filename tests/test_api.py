@@ -281,3 +281,47 @@ def test_a_crash_mid_write_leaves_the_store_as_it_was(
     }
     assert "Traceback" not in response.text and "disk on fire" not in response.text
     assert api.service.store.counts() == counts
+
+
+def test_consortium_endpoint_builds_a_team_with_rules_and_gaps(api: Api) -> None:
+    body = {
+        "text": "Heat pumps for apartment blocks. Optical sorting of waste. Solar modules for roofs.",
+        "min_size": 3,
+        "max_size": 4,
+        "roles": [{"kinds": ["sme", "company"], "at_least": 2}],
+        "countries": [{"country": "RU", "at_least": 1}, {"country": "FI", "at_least": 1}],
+    }
+    response = api.client.post("/v1/consortia", json=body, headers=api.as_role("staff"))
+    assert response.status_code == 200, response.text
+    best = response.json()["best"]
+    countries = [m["country"] for m in best["members"]]
+    assert 3 <= len(countries) <= 4 and "RU" in countries and "FI" in countries
+    assert all(c["met"] for c in best["constraints"])
+    impossible = {**body, "countries": [{"country": "SE", "at_least": 2}]}
+    refused = api.client.post("/v1/consortia", json=impossible, headers=api.as_role("staff"))
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "infeasible"
+    assert (
+        api.client.post("/v1/consortia", json=body, headers=api.as_role("member")).status_code
+        == 403
+    )
+
+
+def test_shortlist_endpoint_exports_csv_for_the_jury(api: Api) -> None:
+    body = {
+        "categories": [
+            {"name": "Solar", "description": "solar modules and installation"},
+            {"name": "Waste", "description": "waste sorting"},
+        ],
+        "per_category": 2,
+    }
+    staff = api.as_role("staff")
+    result = api.client.post("/v1/shortlists", json=body, headers=staff)
+    assert result.status_code == 200, result.text
+    csv = api.client.post("/v1/shortlists?format=csv", json=body, headers=staff)
+    assert csv.headers["content-type"].startswith("text/csv") and "Solar" in csv.text
+    picked = [p["org_id"] for c in result.json()["categories"] for p in c["picks"]]
+    assert len(picked) == len(set(picked))  # one category per company by default
+    assert (
+        api.client.post("/v1/shortlists", json=body, headers=api.as_role("investor")).status_code
+        == 403
+    )
