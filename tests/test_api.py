@@ -285,7 +285,7 @@ def test_a_crash_mid_write_leaves_the_store_as_it_was(
 
 def test_consortium_endpoint_builds_a_team_with_rules_and_gaps(api: Api) -> None:
     body = {
-        "text": "Heat pumps for apartment blocks. Optical sorting of waste. Solar modules for roofs.",
+        "text": "Heat pumps for apartment blocks. Optical sorting of waste. Solar modules.",
         "min_size": 3,
         "max_size": 4,
         "roles": [{"kinds": ["sme", "company"], "at_least": 2}],
