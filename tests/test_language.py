@@ -1,0 +1,111 @@
+"""Language detection and the guard that keeps an English-only encoder from foreign text."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import pytest
+
+from embeddings.errors import EncoderError
+from embeddings.language import (
+    LANGUAGES,
+    check_languages,
+    detect_language,
+    detect_languages,
+    guard_languages,
+)
+
+PARALLEL = Path(__file__).resolve().parents[1] / "datasets" / "parallel" / "texts.csv"
+# Measured 1.000 on the 288 texts of the parallel set (benchmarks/QUALITY_crosslingual.md);
+# the floor leaves room for a few new, harder rows, not for a broken detector.
+PARALLEL_ACCURACY_FLOOR = 0.98
+
+# Written for this test, apart from the parallel set the detector was measured on.
+HAND_WRITTEN = {
+    "en": [
+        "Our firm builds small hydro power stations in mountain rivers.",
+        "Looking for investors for a pilot plant that makes biochar from forest residues.",
+        "Electric snowmobiles for tourism companies in Lapland.",
+        "Heat recovery ventilation units for schools and hospitals.",
+        "Retrofit of ship engines to run on methanol.",
+        "Wind measurement with lidar before turbines are built.",
+    ],
+    "ru": [
+        "Разрабатываем системы учёта воды для жилых комплексов.",
+        "Ищем партнёров для пилотного проекта по хранению водорода.",
+        "Компания ABC Solar Oy занимается утилизацией старых холодильников.",
+        "Умный дом",
+    ],
+    "fi": [
+        "Rakennamme pienvesivoimaloita vuoristojokiin.",
+        "Etsimme sijoittajia biohiilen pilottilaitokselle.",
+        "Autamme kuntia suunnittelemaan pyöräteitä ja turvallisia kävelyreittejä.",
+        "Laivojen moottoreiden muuntaminen metanolikäyttöisiksi.",
+        "Kierrätetystä sanomalehdestä valmistettu eriste.",
+    ],
+    "no": [
+        "Vi bygger små vannkraftverk i fjellelver.",
+        "Søker investorer til et pilotanlegg som lager biokull av skogsavfall.",
+        "Vi hjelper kommuner med å planlegge sykkelveier og tryggere gangruter.",
+        "Ventilasjonsaggregater med varmegjenvinning for skoler og sykehus.",
+        "Isolasjon laget av resirkulert avispapir.",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [(text, lang) for lang, texts in HAND_WRITTEN.items() for text in texts],
+)
+def test_hand_written_examples(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "LED", "12345", "CO2 2024", "Cleantech Oy", "Σύστημα θέρμανσης", "太阳能电池板"],
+)
+def test_too_little_evidence_or_other_script_is_undetermined(text: str) -> None:
+    assert detect_language(text) == "und"
+
+
+def test_ukrainian_is_not_taken_for_russian() -> None:
+    assert detect_language("Теплові насоси для шкіл і лікарень") == "und"
+
+
+def test_detect_languages_keeps_order() -> None:
+    texts = ["Тепловые насосы для школ", "Varmepumper til skoler", "Lämpöpumput kouluihin"]
+    assert detect_languages(texts) == ["ru", "no", "fi"]
+
+
+def test_accuracy_on_the_parallel_set() -> None:
+    with PARALLEL.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 64
+    found = [(detect_language(row[lang]), lang) for row in rows for lang in LANGUAGES]
+    accuracy = sum(1 for got, want in found if got == want) / len(found)
+    assert accuracy >= PARALLEL_ACCURACY_FLOOR
+    # Any miss must be an honest "und", never a confident wrong language.
+    assert all(got in (want, "und") for got, want in found)
+
+
+def test_english_only_encoder_is_warned_per_foreign_language() -> None:
+    warnings = check_languages(["en", "ru", "ru", "fi", "und"], frozenset({"en"}), "MiniLM")
+    assert len(warnings) == 2
+    assert warnings[0].startswith("1 text(s) in Finnish (fi): MiniLM reads only en")
+    assert warnings[1].startswith("2 text(s) in Russian (ru)")
+
+
+def test_no_warning_when_the_encoder_reads_everything() -> None:
+    assert check_languages(["ru", "fi", "no"], None) == []
+    assert check_languages(["en", "und", "en"], frozenset({"en"})) == []
+
+
+def test_guard_warns_or_refuses(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="embeddings.language"):
+        warnings = guard_languages(["no"], frozenset({"en"}), "MiniLM")
+    assert warnings and "Norwegian" in caplog.text
+    with pytest.raises(EncoderError, match="Norwegian"):
+        guard_languages(["no"], frozenset({"en"}), "MiniLM", refuse=True)
