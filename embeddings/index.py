@@ -103,6 +103,9 @@ class VectorIndex:
         self._by_key: dict[str, int] = {}
         self._by_owner: dict[str, list[int]] = {}
         self._facets: dict[str, dict[str, frozenset[str]]] = {}
+        # what the caller needs to read the vectors as they were stored (e.g. the language
+        # means they were centred with); saved and loaded with the index
+        self.extras: dict[str, Any] = {}
 
     # --- sizes and lookups -------------------------------------------------------------
     @property
@@ -244,6 +247,7 @@ class VectorIndex:
             "chunks": [[i, c.key, c.owner, c.field] for i, c in sorted(self._chunks.items())],
             "facets": {o: {n: sorted(v) for n, v in f.items()} for o, f in self._facets.items()},
             "owners": {o: ids for o, ids in self._by_owner.items()},
+            "extras": self.extras,
         }
 
     @classmethod
@@ -262,6 +266,7 @@ class VectorIndex:
         index._by_owner = {o: [int(i) for i in ids] for o, ids in meta["owners"].items()}  # type: ignore[attr-defined]
         facets = meta["facets"]
         index._facets = {o: {n: frozenset(v) for n, v in f.items()} for o, f in facets.items()}  # type: ignore[attr-defined]
+        index.extras = dict(meta.get("extras") or {})  # type: ignore[call-overload]
         return index
 
     def rebuilt(self) -> VectorIndex:
@@ -274,4 +279,5 @@ class VectorIndex:
         )
         for owner, vecs in zip(owners, vectors, strict=True):
             fresh.add(owner, self.chunks_of(owner), vecs, self._facets[owner])
+        fresh.extras = dict(self.extras)
         return fresh

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from embeddings import Encoder, normalise_rows
+from embeddings.centering import LanguageCentering
 from matcher.results import AreaScore
 from matcher.taxonomy import Taxonomy
 
@@ -27,12 +28,21 @@ SEMANTIC_SHARE = 0.6
 
 
 class AreaTagger:
-    def __init__(self, taxonomy: Taxonomy, encoder: Encoder, threshold: float = 0.35) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        encoder: Encoder,
+        threshold: float = 0.35,
+        centering: LanguageCentering | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.threshold = threshold
         self._prototypes: list[np.ndarray] = []
         texts = [area.prototypes() for area in taxonomy.areas]
-        flat = encoder.encode([t for group in texts for t in group], "passage")
+        pairs = [pair for group in texts for pair in group]
+        flat = encoder.encode([text for _, text in pairs], "passage")
+        if centering is not None:  # in the same space as the centred chunks and queries
+            flat = centering.apply(flat, [lang for lang, _ in pairs])
         start = 0
         for group in texts:
             self._prototypes.append(flat[start : start + len(group)])

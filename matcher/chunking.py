@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings import Chunk, Encoder, VectorIndex
+from embeddings.centering import LanguageCentering
 from matcher.filters import facets_of
 from matcher.model import Organisation
 
@@ -21,6 +22,9 @@ DESCRIPTION, OFFER, SEEK, EVIDENCE = "description", "offer", "seek", "evidence"
 # What an organisation is and can do, as opposed to what it looks for.
 PROFILE_FIELDS = frozenset({DESCRIPTION, EVIDENCE})
 CAPABILITY_FIELDS = frozenset({DESCRIPTION, OFFER, EVIDENCE})
+CENTERING_KEY = "language_means"
+# Part of the fingerprint: an index built by an older recipe is rebuilt, not reused.
+INDEX_FORMAT = "chunks-v2-language-centred"
 
 
 @dataclass(frozen=True)
@@ -49,21 +53,42 @@ def chunks_of(org: Organisation) -> list[TextChunk]:
 
 def fingerprint(orgs: Iterable[Organisation]) -> str:
     """A digest of everything the index is built from: chunk texts and facets."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(INDEX_FORMAT.encode())
     for org in sorted(orgs, key=lambda o: o.id):
         for tc in chunks_of(org):
             digest.update(f"{tc.chunk.key}\x1f{tc.text}\x1e".encode())
         digest.update(repr(sorted((k, sorted(v)) for k, v in facets_of(org).items())).encode())
+        digest.update(org.language.encode())  # the language picks the mean a vector is centred by
     return digest.hexdigest()
 
 
-def index_organisations(
-    index: VectorIndex, orgs: Sequence[Organisation], encoder: Encoder, show_progress: bool = False
-) -> None:
-    """Encode all chunks in one batch (the cache skips known texts) and add them."""
+def encode_chunks(
+    orgs: Sequence[Organisation], encoder: Encoder, show_progress: bool = False
+) -> tuple[list[list[TextChunk]], np.ndarray, list[str]]:
+    """Every chunk of these organisations encoded in one batch, with each chunk's language."""
     per_org = [chunks_of(o) for o in orgs]
     texts = [tc.text for chunks in per_org for tc in chunks]
-    vectors = encoder.encode(texts, "passage", show_progress=show_progress)
+    languages = [o.language or "und" for o, cs in zip(orgs, per_org, strict=True) for _ in cs]
+    return per_org, encoder.encode(texts, "passage", show_progress=show_progress), languages
+
+
+def index_organisations(
+    index: VectorIndex,
+    orgs: Sequence[Organisation],
+    encoder: Encoder,
+    show_progress: bool = False,
+) -> None:
+    """Add or replace organisations, centred with the language means the index was built with."""
+    per_org, vectors, languages = encode_chunks(orgs, encoder, show_progress)
+    _add(index, orgs, per_org, centering_of(index).apply(vectors, languages))
+
+
+def _add(
+    index: VectorIndex,
+    orgs: Sequence[Organisation],
+    per_org: list[list[TextChunk]],
+    vectors: np.ndarray,
+) -> None:
     start = 0
     for org, chunks in zip(orgs, per_org, strict=True):
         end = start + len(chunks)
@@ -71,11 +96,24 @@ def index_organisations(
         start = end
 
 
+def centering_of(index: VectorIndex) -> LanguageCentering:
+    return LanguageCentering.from_json(index.extras.get(CENTERING_KEY))
+
+
 def build_index(
-    orgs: Sequence[Organisation], encoder: Encoder, show_progress: bool = False
+    orgs: Sequence[Organisation],
+    encoder: Encoder,
+    show_progress: bool = False,
+    center_languages: bool = True,
 ) -> VectorIndex:
+    """A new index; its language means are fitted on these organisations' own texts."""
     index = VectorIndex(encoder.dimension, encoder.model_id)
-    index_organisations(index, orgs, encoder, show_progress)
+    per_org, vectors, languages = encode_chunks(orgs, encoder, show_progress)
+    if center_languages:
+        centering = LanguageCentering.fit(vectors, languages)
+        index.extras[CENTERING_KEY] = centering.to_json()
+        vectors = centering.apply(vectors, languages)
+    _add(index, orgs, per_org, vectors)
     return index
 
 

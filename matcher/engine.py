@@ -15,8 +15,8 @@ import numpy as np
 from embeddings import CachedEncoder, EmbeddingCache, Encoder, VectorIndex
 from embeddings.factory import create_encoder
 from matcher.areas import AreaTagger
-from matcher.chunking import CAPABILITY_FIELDS, chunks_of, index_organisations
-from matcher.filters import Filters, facets_of
+from matcher.chunking import CAPABILITY_FIELDS, build_index, centering_of, index_organisations
+from matcher.filters import Filters
 from matcher.index_sync import IndexStatus, RebuildPolicy, open_index, save_current
 from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
@@ -91,7 +91,14 @@ class Matchmaker:
             encoder or create_encoder(settings.model), EmbeddingCache(settings.cache_path)
         )
         orgs = list(cluster.organisations.values())
-        index, status = open_index(settings.index_dir, orgs, cached, policy, settings.show_progress)
+        index, status = open_index(
+            settings.index_dir,
+            orgs,
+            cached,
+            policy,
+            settings.show_progress,
+            settings.center_languages,
+        )
         return cls(
             _state(cluster, index, cached, taxonomy, settings, detect_language), settings, status
         )
@@ -101,8 +108,8 @@ class Matchmaker:
         cls, cluster: Cluster, encoder: Encoder, taxonomy: Taxonomy, settings: EngineSettings
     ) -> Matchmaker:
         """No files at all: for tests and one-off evaluations."""
-        index = VectorIndex(encoder.dimension, encoder.model_id)
-        index_organisations(index, list(cluster.organisations.values()), encoder)
+        orgs = list(cluster.organisations.values())
+        index = build_index(orgs, encoder, center_languages=settings.center_languages)
         return cls(_state(cluster, index, encoder, taxonomy, settings, None), settings)
 
     # --- queries -----------------------------------------------------------------------
@@ -163,7 +170,7 @@ class Matchmaker:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Query-role vectors for texts (cached), e.g. the competences of a need."""
         with self._lock.reading():
-            return self._state.encoder.encode(texts, "query")
+            return self._state.query_vectors(texts)
 
     def capabilities(self, org_id: str) -> ChunkSet:
         """An organisation's description, offers and evidence with their vectors and texts."""
@@ -193,17 +200,10 @@ class Matchmaker:
         """Add or replace organisations; only their own chunks are (re-)encoded, in one batch."""
         with self._lock.writing():
             state = self._state
-            per_org = [chunks_of(o) for o in orgs]
-            texts = [c.text for chunks in per_org for c in chunks]
-            vectors = state.encoder.encode(texts, "passage") if texts else None
-            start = 0
-            for org, chunks in zip(orgs, per_org, strict=True):
-                empty = np.zeros((0, state.index.dimension), np.float32)
-                part = vectors[start : start + len(chunks)] if vectors is not None else empty
-                state.index.add(org.id, [c.chunk for c in chunks], part, facets_of(org))
-                start += len(chunks)
-                orgs_now = {**state.cluster.organisations, org.id: org}
-                state.replace_organisation(replace(state.cluster, organisations=orgs_now), org)
+            index_organisations(state.index, orgs, state.encoder)
+            for org in orgs:
+                organisations = {**state.cluster.organisations, org.id: org}
+                state.replace_organisation(replace(state.cluster, organisations=organisations), org)
 
     def remove_organisation(self, org_id: str) -> None:
         with self._lock.writing():
@@ -257,7 +257,7 @@ def _state(
     settings: EngineSettings,
     detect_language: Callable[[str], str] | None,
 ) -> RankingState:
-    tagger = AreaTagger(taxonomy, encoder, settings.ranking.area_threshold)
+    tagger = AreaTagger(taxonomy, encoder, settings.ranking.area_threshold, centering_of(index))
     state = RankingState(cluster, index, encoder, taxonomy, tagger, settings.ranking)
     if detect_language is not None:
         state.detect_language = detect_language

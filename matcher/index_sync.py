@@ -45,6 +45,7 @@ def open_index(
     encoder: Encoder,
     policy: RebuildPolicy = "auto",
     show_progress: bool = False,
+    center_languages: bool = True,
 ) -> tuple[VectorIndex, IndexStatus]:
     wanted = fingerprint(orgs)
     reason = "forced rebuild" if policy == "always" else _stale_reason(directory, encoder, wanted)
@@ -59,7 +60,7 @@ def open_index(
     if policy == "never":
         raise ConfigError(f"the index at {directory} cannot be used: {reason}; run `matcher build`")
     log.info("building the index at %s: %s", directory, reason)
-    index = build_index(orgs, encoder, show_progress)
+    index = build_index(orgs, encoder, show_progress, center_languages)
     save_index(index, directory, source_fingerprint=wanted)
     return index, IndexStatus(directory, True, reason, wanted)
 

@@ -7,12 +7,13 @@ reason to introduce it; averaging over its other texts would bury it.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from embeddings import Chunk
+from matcher.results import Match
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,39 @@ def popularity(degree: int, max_degree: int) -> float:
     if max_degree <= 0:
         return 0.0
     return math.log1p(degree) / math.log1p(max_degree)
+
+
+# Below this spread a component does not separate the candidates: it is left as it is
+# rather than blown up to [0, 1] (which would turn noise into a full-weight signal).
+MIN_SPREAD = 0.02
+
+
+def rescaled(
+    matches: Sequence[Match], names: Collection[str], weights: Mapping[str, float]
+) -> list[Match]:
+    """Min-max the named components over the candidate pool, then re-weigh each match.
+
+    Cosines of a multilingual model crowd into a narrow band (0.75-0.9 for E5) while area
+    overlap and graph signals span [0, 1]: without this the narrow signals would carry
+    almost no weight whatever their nominal weight. Raw cosines stay in the text pairs.
+    """
+    if len(matches) < 2:
+        return list(matches)
+    spans = {}
+    for name in names:
+        values = [m.explanation.components.get(name, 0.0) for m in matches]
+        low, high = min(values), max(values)
+        if high - low >= MIN_SPREAD:
+            spans[name] = (low, high - low)
+    return [_reweighed(m, spans, weights) for m in matches]
+
+
+def _reweighed(
+    match: Match, spans: Mapping[str, tuple[float, float]], weights: Mapping[str, float]
+) -> Match:
+    components = dict(match.explanation.components)
+    for name, (low, width) in spans.items():
+        components[name] = round((components.get(name, 0.0) - low) / width, 4)
+    score = round(sum(weights.get(n, 0.0) * v for n, v in components.items()), 6)
+    explanation = replace(match.explanation, components=components)
+    return replace(match, score=score, explanation=explanation)

@@ -54,6 +54,9 @@ class EngineSettings:
     taxonomy_path: Path = DEFAULT_TAXONOMY
     ranking: RankingSettings = field(default_factory=RankingSettings)
     show_progress: bool = False
+    # subtract each language's mean vector (embeddings/centering.py); off only for encoders
+    # without a language direction, such as the tests' bag-of-words hashing encoder
+    center_languages: bool = True
 
     @property
     def index_dir(self) -> Path:

@@ -32,12 +32,12 @@ class SubjectArea:
     def name(self) -> str:
         return self.names.get("en") or next(iter(self.names.values()), self.id)
 
-    def prototypes(self) -> list[str]:
-        """One text per language describing the area, to embed as the area's vectors."""
+    def prototypes(self) -> list[tuple[str, str]]:
+        """(language, text) per language describing the area, to embed as its vectors."""
         texts = []
         for lang, desc in self.descriptions.items():
             words = ", ".join(self.keywords.get(lang, ())[:12])
-            texts.append(f"{self.names.get(lang, self.name)}. {desc} {words}".strip())
+            texts.append((lang, f"{self.names.get(lang, self.name)}. {desc} {words}".strip()))
         return texts
 
     @cached_property

@@ -145,11 +145,13 @@ SPECIALISTS = {"meter-no", "ev-ru", "waste-ru", "lab-fi"}
 @pytest.fixture(scope="module")
 def engine() -> Matchmaker:
     cluster = Cluster.of(ORGS, [NEED])
-    return Matchmaker.in_memory(cluster, HashingEncoder(), load_taxonomy(), EngineSettings())
+    # a bag-of-words encoder has no language direction to centre away
+    settings = EngineSettings(center_languages=False)
+    return Matchmaker.in_memory(cluster, HashingEncoder(), load_taxonomy(), settings)
 
 
-# The hashing encoder's cosines spread over 0..1 (a real model's over a few hundredths), so
-# the lead that counts as covering a competence is scaled to it.
+# The hashing encoder's cosines spread over 0..1, wider than a real model's, so the lead
+# that counts as covering a competence is scaled to it.
 HASHING = ObjectiveSettings(min_lead=0.4)
 
 

@@ -16,7 +16,14 @@ from matcher.filters import Filters
 from matcher.model import Organisation
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
-from matcher.scoring import ChunkSet, best_pair, common_neighbours, jaccard, popularity
+from matcher.scoring import (
+    ChunkSet,
+    best_pair,
+    common_neighbours,
+    jaccard,
+    popularity,
+    rescaled,
+)
 
 
 def suggest_partners(
@@ -31,6 +38,7 @@ def suggest_partners(
     me = state.chunk_set(org_id)
     pool = _candidates(state, me, filters, blocked, k)
     matches = [_score(state, org, me, state.cluster.organisation(c)) for c in pool]
+    matches = rescaled(matches, ("profile", "fit"), state.settings.partner_weights)
     matches.sort(key=lambda m: (-m.score, m.org_id))
     warning = state.language_warning(org.profile_text())
     return ResultList(tuple(matches[:k]), (warning,) if warning else ())

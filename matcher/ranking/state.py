@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings import Encoder, VectorIndex
+from embeddings.centering import LanguageCentering
 from matcher.areas import AreaTagger
-from matcher.chunking import chunks_of
+from matcher.chunking import centering_of, chunks_of
 from matcher.lexical import BM25
 from matcher.model import Cluster, Organisation
 from matcher.scoring import ChunkSet
@@ -37,8 +38,10 @@ class RankingState:
     chunk_texts: dict[str, str] = field(default_factory=dict)
     lexical: BM25 = field(default_factory=BM25)
     _max_degree: int | None = None
+    centering: LanguageCentering = field(default_factory=LanguageCentering)
 
     def __post_init__(self) -> None:
+        self.centering = centering_of(self.index)
         for org in self.cluster.organisations.values():
             self._derive(org)
 
@@ -75,7 +78,12 @@ class RankingState:
         return ChunkSet(chunks, vectors, [self.chunk_texts.get(c.key, "") for c in chunks])
 
     def query_vector(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text], "query")[0]
+        return self.query_vectors([text])[0]
+
+    def query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Query-role vectors, centred by each text's language like the indexed chunks."""
+        vectors = self.encoder.encode(texts, "query")
+        return self.centering.apply(vectors, [self.detect_language(t) for t in texts])
 
     def max_degree(self) -> int:
         if self._max_degree is None:

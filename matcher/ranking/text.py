@@ -20,7 +20,7 @@ from matcher.model import Organisation
 from matcher.ranking.partners import weighted
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
-from matcher.scoring import coverage
+from matcher.scoring import coverage, rescaled
 
 MAX_QUERY_CHARS = 5_000
 
@@ -54,6 +54,7 @@ def rank_text(state: RankingState, query: TextQuery, k: int, filters: Filters) -
         _score(state, state.cluster.organisation(o), vector, lexical[o], areas, query, weights)
         for o in pool
     ]
+    matches = rescaled(matches, ("semantic",), weights)
     matches.sort(key=lambda m: (-m.score, m.org_id))
     warning = state.language_warning(text)
     return ResultList(tuple(matches[:k]), (warning,) if warning else ())
