@@ -41,14 +41,19 @@ def chunks_of(org: Organisation) -> list[TextChunk]:
             key = f"{org.id}/{field}/{position}"
             found.append(TextChunk(Chunk(key, org.id, field), text.strip()))
 
-    add(DESCRIPTION, 0, f"{org.name}. {org.description}" if org.description else "")
+    add(DESCRIPTION, 0, _sentence(org.name, org.description) if org.description else "")
     for i, offer in enumerate(org.offers):
         add(OFFER, i, offer)
     for i, seek in enumerate(org.seeks):
         add(SEEK, i, seek)
     for i, doc in enumerate(org.evidence):
-        add(EVIDENCE, i, f"{doc.title}. {doc.text}" if doc.title else doc.text)
+        add(EVIDENCE, i, _sentence(doc.title, doc.text) if doc.title else doc.text)
     return found
+
+
+def _sentence(head: str, body: str) -> str:
+    """'Name. Text', without a doubled stop after names like 'Helios sp. z o.o.'."""
+    return f"{head} {body}" if head.rstrip().endswith((".", "!", "?")) else f"{head}. {body}"
 
 
 def fingerprint(orgs: Iterable[Organisation]) -> str:
