@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import admin, feedback, health, merges, needs, organisations, search, staff
 from api.settings import ApiSettings, get_settings
+from embeddings.index import single_threaded_search
 from matcher.service import ClusterService
 
 log = logging.getLogger("api")
@@ -22,6 +23,7 @@ def open_service(settings: ApiSettings) -> ClusterService:
     from embeddings.language import detect_language
     from matcher.store import Store
 
+    single_threaded_search()
     store = Store(settings.database_url)
     return ClusterService.open(
         settings.engine, store, settings.seed_dir, detect_language=detect_language

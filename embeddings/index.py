@@ -72,6 +72,17 @@ class SearchFilter:
 Facets = Mapping[str, Collection[str]]
 
 
+def single_threaded_search() -> None:
+    """Search one query at a time on one OpenMP thread (call once at start-up).
+
+    On a small index a query costs well under a millisecond of arithmetic; with threads,
+    every OpenMP barrier waits for whichever thread the kernel has descheduled, which on a
+    busy 2-core machine doubled the partner query's time (388 -> 177 ms measured here).
+    """
+    if faiss is not None:
+        faiss.omp_set_num_threads(1)
+
+
 def _require_faiss() -> None:
     if faiss is None:
         raise VectorIndexError("faiss is not installed (pip install faiss-cpu)")
@@ -132,7 +143,9 @@ class VectorIndex:
         ids = self._by_owner.get(owner, [])
         if not ids:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        return np.asarray(
+            self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64)), dtype=np.float32
+        )
 
     # --- changes -----------------------------------------------------------------------
     def add(self, owner: str, chunks: Sequence[Chunk], vectors: np.ndarray, facets: Facets) -> None:
@@ -184,17 +197,29 @@ class VectorIndex:
         if k <= 0 or available == 0:
             return [[] for _ in range(len(queries))]
         params = self._search_params(allowed)
-        return [self._search_one(q, k, available, params) for q in queries]
-
-    def _search_one(self, query: np.ndarray, k: int, available: int, params) -> list[OwnerHit]:
         per_owner = max(1, math.ceil(self.vector_count / max(1, self.owner_count)))
         fetch = min(available, k * per_owner * 2)
+        # one FAISS call for the whole batch; only queries whose first fetch was crowded by a
+        # few owners' many chunks search again, deeper
+        scores, ids = self._index.search(queries, fetch, params=params)
+        results = []
+        for row, query in enumerate(queries):
+            hits = self._group_by_owner(scores[row], ids[row])
+            if len(hits) < k and fetch < available:
+                hits = self._search_deeper(query, k, available, params, fetch * 4)
+            results.append(hits[:k])
+        return results
+
+    def _search_deeper(
+        self, query: np.ndarray, k: int, available: int, params: Any, fetch: int
+    ) -> list[OwnerHit]:
         while True:
+            fetch = min(available, fetch)
             scores, ids = self._index.search(query.reshape(1, -1), fetch, params=params)
             hits = self._group_by_owner(scores[0], ids[0])
             if len(hits) >= k or fetch >= available:
                 return hits[:k]
-            fetch = min(available, fetch * 4)  # too many chunks of few owners: look deeper
+            fetch *= 4
 
     def _group_by_owner(self, scores: np.ndarray, ids: np.ndarray) -> list[OwnerHit]:
         best: dict[str, OwnerHit] = {}

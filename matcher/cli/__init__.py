@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from embeddings.index import single_threaded_search
 from matcher.cli import commands
 from matcher.cli.config import add_common_options, quiet_libraries
 from matcher.cli.registry_commands import REGISTRY_COMMANDS
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
+    single_threaded_search()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
