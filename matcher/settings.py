@@ -25,6 +25,13 @@ class RankingSettings:
 
     partner: profile similarity, the two directed seek->offer fits, area overlap, and the
     graph (partners of partners) with a small popularity prior.
+
+    need (a text with an asking organisation) and search (a text alone): the hybrid of
+    matcher.ranking.hybrid. The weights of every component but `areas` and
+    `preferred_country` were learnt on the tune half of the CORDIS leave-one-project-out
+    queries, for MiniLM and multilingual-e5 at once (benchmarks/QUALITY.md, "CORDIS");
+    `areas` and `preferred_country` cannot be learnt there (CORDIS has neither) and keep
+    their earlier share of the text components.
     """
 
     partner_weights: Mapping[str, float] = field(
@@ -33,14 +40,37 @@ class RankingSettings:
         )
     )
     search_weights: Mapping[str, float] = field(
-        default_factory=lambda: _frozen({"semantic": 0.7, "lexical": 0.15, "areas": 0.15})
+        default_factory=lambda: _frozen(
+            {
+                "semantic": 0.0523,
+                "semantic_mass": 0.007,
+                "lexical": 0.1045,
+                "lexical_mass": 0.5226,
+                "popularity": 0.2613,
+                "track_record": 0.0523,
+                "areas": 0.15,
+            }
+        )
     )
     need_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
-            {"semantic": 0.6, "lexical": 0.15, "areas": 0.15, "preferred_country": 0.1}
+            {
+                "semantic": 0.0411,
+                "lexical": 0.0616,
+                "lexical_mass": 0.308,
+                "joint": 0.1027,
+                "ties": 0.308,
+                "popularity": 0.0616,
+                "track_record": 0.0103,
+                "kind_fit": 0.0041,
+                "same_country": 0.1027,
+                "areas": 0.08,
+                "preferred_country": 0.05,
+            }
         )
     )
-    # Candidates taken from the index before exact rescoring: at least this many, or 5 k.
+    # No longer read by the engine's rankings (they score every organisation exactly);
+    # kept so that configurations which set it still load.
     pool_size: int = 60
     # An area is assigned to a text when its combined score reaches this.
     area_threshold: float = 0.35

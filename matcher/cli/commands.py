@@ -157,4 +157,5 @@ REGISTRY = [
     register_areas,
     register_consortium,
     register_shortlist,
+    __import__("matcher.cli.eval_command", fromlist=["register_eval"]).register_eval,
 ]

@@ -1,7 +1,9 @@
 """The engine's working state: the cluster and everything derived from it for ranking.
 
-Derived pieces (chunk texts, the BM25 index, graph degrees) are built once per cluster
-version and updated in place for one organisation, never per request.
+Derived pieces (chunk texts, graph degrees, and the arrays of `Derived`: the chunk table
+with its lexicon, the co-participation graph, the kind affinity) are built once per
+cluster version, never per request: chunk texts are updated in place for one organisation,
+the arrays are rebuilt lazily on the first query after a change.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from embeddings import Encoder, VectorIndex
 from embeddings.centering import LanguageCentering
 from matcher.areas import AreaTagger
 from matcher.chunking import centering_of, chunks_of
-from matcher.lexical import BM25
 from matcher.model import Cluster, Organisation
+from matcher.ranking.derived import Derived
 from matcher.scoring import ChunkSet
 from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
@@ -36,8 +38,8 @@ class RankingState:
     settings: RankingSettings
     detect_language: Callable[[str], str] = _undetermined
     chunk_texts: dict[str, str] = field(default_factory=dict)
-    lexical: BM25 = field(default_factory=BM25)
     _max_degree: int | None = None
+    _derived: Derived | None = None
     centering: LanguageCentering = field(default_factory=LanguageCentering)
 
     def __post_init__(self) -> None:
@@ -48,7 +50,7 @@ class RankingState:
     def _derive(self, org: Organisation) -> None:
         for tc in chunks_of(org):
             self.chunk_texts[tc.chunk.key] = tc.text
-        self.lexical.add(org.id, org.profile_text())
+        self._derived = None
 
     def replace_organisation(self, cluster: Cluster, org: Organisation) -> None:
         """Swap in a cluster where `org` was added or changed; the index is updated apart."""
@@ -62,15 +64,28 @@ class RankingState:
 
     def set_cluster(self, cluster: Cluster) -> None:
         """A new cluster version whose organisations' texts are unchanged (e.g. new links)."""
+        same_orgs = cluster.organisations is self.cluster.organisations
+        same_links = cluster.partnerships is self.cluster.partnerships
         self.cluster = cluster
         self._max_degree = None
+        if self._derived is not None and not same_orgs:
+            self._derived = None
+        elif self._derived is not None and not same_links:
+            self._derived = self._derived.with_links(cluster)
 
     def _forget(self, org_id: str) -> None:
         old = self.cluster.organisations.get(org_id)
         if old is not None:
             for tc in chunks_of(old):
                 self.chunk_texts.pop(tc.chunk.key, None)
-        self.lexical.remove(org_id)
+        self._derived = None
+
+    @property
+    def derived(self) -> Derived:
+        """The arrays every ranking reads; rebuilt here after organisations changed."""
+        if self._derived is None:
+            self._derived = Derived.build(self.cluster, self.index)
+        return self._derived
 
     def chunk_set(self, org_id: str) -> ChunkSet:
         chunks = self.index.chunks_of(org_id)

@@ -1,26 +1,31 @@
 """Ranking organisations for a text: an investor's thesis, a need, a project call.
 
-Hybrid retrieval: the embedding's nearest organisations and BM25's best lexical matches
-are pooled, then every pooled organisation is scored on the same components, so a product
-name that the model does not know can still bring its maker in.
+Every organisation is scored exactly (no candidate pool): the chunk table gives all cosines
+and all BM25 scores in one pass each, so a product name that the model does not know still
+brings its maker in, and an organisation the asker worked with is never lost to a pool
+cut-off. The components and their combination are matcher.ranking.hybrid's, shared with
+the CORDIS evaluation harness.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.chunking import CAPABILITY_FIELDS
 from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
-from matcher.lexical import scaled
-from matcher.model import Organisation
-from matcher.ranking.partners import weighted
+from matcher.ranking.derived import top_rows
+from matcher.ranking.hybrid import (
+    TextQueryArrays,
+    TextSignals,
+    combined,
+    text_signals,
+    weighted_names,
+)
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
-from matcher.scoring import coverage, rescaled
 
 MAX_QUERY_CHARS = 5_000
 
@@ -31,6 +36,9 @@ class TextQuery:
     areas: tuple[str, ...] = ()  # wanted subject areas; tagged from the text when empty
     countries: tuple[str, ...] = ()  # preferred, not required
     weights: Mapping[str, float] | None = None
+    # The organisation that asks (a need's owner): brings in its ties, its partners'
+    # partners, kind fit and country; it is never a candidate itself.
+    asking_org_id: str | None = None
 
 
 def checked_text(text: str, field: str = "text") -> str:
@@ -43,77 +51,95 @@ def checked_text(text: str, field: str = "text") -> str:
     return cleaned
 
 
+def default_weights(state: RankingState, query: TextQuery) -> Mapping[str, float]:
+    """The query's own weights, else those tuned with an asker (need) or without (search)."""
+    if query.weights is not None:
+        return query.weights
+    settings = state.settings
+    return settings.need_weights if query.asking_org_id else settings.search_weights
+
+
 def rank_text(state: RankingState, query: TextQuery, k: int, filters: Filters) -> ResultList:
     text = checked_text(query.text)
+    derived = state.derived
+    asker = _asker_row(state, query.asking_org_id)
     vector = state.query_vector(text)
-    areas = query.areas or _tagged_areas(state, vector, text)
-    pool = _pool(state, vector, text, k, filters)
-    lexical = scaled(state.lexical.scores(text, pool))
-    weights = query.weights or state.settings.search_weights
-    matches = [
-        _score(state, state.cluster.organisation(o), vector, lexical[o], areas, query, weights)
-        for o in pool
-    ]
-    matches = rescaled(matches, ("semantic",), weights)
-    matches.sort(key=lambda m: (-m.score, m.org_id))
+    weights = default_weights(state, query)
+    areas = query.areas
+    if not areas and weights.get("areas", 0.0):
+        areas = _tagged_areas(state, vector, text)
+    arrays = TextQueryArrays(text, vector, areas, query.countries, state.detect_language(text))
+    admitted = admitted_rows(state, filters)
+    signals = text_signals(derived, arrays, asker, admitted=admitted, names=list(weights))
+    scores = combined(signals, weights)
+    rows = top_rows(scores, signals.candidates, derived.id_rank, k)
+    matches = tuple(_match(state, signals, weights, scores, int(r), arrays, asker) for r in rows)
     warning = state.language_warning(text)
-    return ResultList(tuple(matches[:k]), (warning,) if warning else ())
+    return ResultList(matches, (warning,) if warning else ())
+
+
+def admitted_rows(
+    state: RankingState, filters: Filters, blocked: frozenset[str] = frozenset()
+) -> np.ndarray:
+    """Rows the filters let through (and not blocked), in the chunk table's order."""
+    orgs = state.cluster.organisations
+    return np.asarray(
+        [i not in blocked and filters.admits(orgs[i]) for i in state.derived.table.org_ids],
+        dtype=bool,
+    )
+
+
+def _asker_row(state: RankingState, org_id: str | None) -> int | None:
+    if org_id is None:
+        return None
+    state.cluster.organisation(org_id)  # NotFoundError for an unknown id
+    return state.derived.table.row_of.get(org_id)
 
 
 def _tagged_areas(state: RankingState, vector: np.ndarray, text: str) -> tuple[str, ...]:
     return tuple(a.area_id for a in state.tagger.score_vector(vector, text) if a.assigned)
 
 
-def _pool(
-    state: RankingState, vector: np.ndarray, text: str, k: int, filters: Filters
-) -> list[str]:
-    size = max(state.settings.pool_size, 5 * k)
-    flt = filters.to_search_filter(state.cluster, CAPABILITY_FIELDS)
-    semantic = [hit.owner for hit in state.index.search(vector, size, flt)]
-    admitted = [o.id for o in state.cluster.organisations.values() if filters.admits(o)]
-    raw = state.lexical.scores(text, admitted)
-    lexical = sorted((o for o in raw if raw[o] > 0), key=lambda o: -raw[o])[:size]
-    return list(dict.fromkeys(semantic + lexical))
-
-
-def _score(
+def _match(
     state: RankingState,
-    org: Organisation,
-    vector: np.ndarray,
-    lexical: float,
-    areas: Sequence[str],
-    query: TextQuery,
+    signals: TextSignals,
     weights: Mapping[str, float],
+    scores: np.ndarray,
+    row: int,
+    query: TextQueryArrays,
+    asker: int | None,
 ) -> Match:
-    own = state.chunk_set(org.id).select(CAPABILITY_FIELDS)
+    table = state.derived.table
+    org = state.cluster.organisation(table.org_ids[row])
     pair = None
-    semantic = 0.0
-    if len(own):
-        sims = own.vectors @ vector
-        best = int(np.argmax(sims))
-        semantic = float(sims[best])
+    chunk = int(signals.best_chunk[row])
+    if chunk >= 0:
+        cosine = float(table.vectors[chunk] @ query.vector)
         pair = TextPair(
-            "query", query.text, own.chunks[best].field, own.texts[best], round(semantic, 4)
+            "query", query.text, table.fields[chunk], table.texts[chunk], round(cosine, 4)
         )
-    components = {
-        "semantic": semantic,
-        "lexical": lexical,
-        "areas": coverage(areas, org.areas),
-        "preferred_country": 1.0 if org.country in query.countries else 0.0,
-    }
+    components = {n: round(float(signals.components[n][row]), 4) for n in weighted_names(weights)}
     explanation = Explanation(
-        components={n: round(v, 4) for n, v in components.items()},
+        components=components,
         weights=dict(weights),
         best_pair=pair,
         pairs=(pair,) if pair else (),
-        shared_areas=tuple(a for a in areas if a in org.areas),
+        shared_areas=tuple(a for a in query.areas if a in org.areas),
+        notes=_notes(state, row, asker),
     )
-    return Match(
-        org.id,
-        org.name,
-        org.kind.value,
-        org.country,
-        org.city,
-        weighted(components, weights),
-        explanation,
+    score = round(float(scores[row]), 6)
+    return Match(org.id, org.name, org.kind.value, org.country, org.city, score, explanation)
+
+
+def _notes(state: RankingState, row: int, asker: int | None) -> tuple[str, ...]:
+    if asker is None:
+        return ()
+    ties = int(
+        state.derived.links.graph.ties(
+            asker,
+        )[row]
     )
+    if ties <= 0:
+        return ()
+    who = state.derived.table.org_ids[asker]
+    return (f"worked with {who} {ties} time{'s' if ties > 1 else ''}",)
