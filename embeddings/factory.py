@@ -7,7 +7,7 @@ project's parallel set: it ranks the right translation first for 89-100% of quer
 all 12 directions between English, Russian, Finnish and Norwegian, where the English-only
 MiniLM manages 4-29% and USE multilingual 15-56% once Finnish or Norwegian is involved;
 it needs no torch, about 70-140 MB of memory and ~20 ms for a short query on one thread
-(benchmarks/QUALITY_crosslingual.md).
+(benchmarks/QUALITY.md).
 """
 
 from __future__ import annotations

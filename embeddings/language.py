@@ -8,7 +8,7 @@ trusts an encoder with them.
 The detector is hand-made and small on purpose: it must not download anything or pull in
 a heavy dependency. Cyrillic script decides Russian; for Latin script a scorer counts
 characteristic letters (æ ø å against ä ö), frequent function words and word endings.
-Measured accuracy on datasets/parallel is in benchmarks/QUALITY_crosslingual.md.
+Measured accuracy on datasets/parallel is in benchmarks/QUALITY.md.
 """
 
 from __future__ import annotations

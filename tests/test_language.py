@@ -18,7 +18,7 @@ from embeddings.language import (
 )
 
 PARALLEL = Path(__file__).resolve().parents[1] / "datasets" / "parallel" / "texts.csv"
-# Measured 1.000 on the 288 texts of the parallel set (benchmarks/QUALITY_crosslingual.md);
+# Measured 1.000 on the 288 texts of the parallel set (benchmarks/QUALITY.md);
 # the floor leaves room for a few new, harder rows, not for a broken detector.
 PARALLEL_ACCURACY_FLOOR = 0.98
 

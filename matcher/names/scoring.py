@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 # Chosen on the dev half of datasets/name_pairs (benchmarks/names_eval.py): the lowest
-# threshold with no non-match above it, rounded up. See benchmarks/QUALITY_names.md.
+# threshold with no non-match above it, rounded up. See benchmarks/QUALITY.md.
 MATCH_THRESHOLD = 0.85
 REVIEW_THRESHOLD = 0.6
 
