@@ -76,3 +76,14 @@ def ensure_own_org(key: ApiKey, org_id: str) -> None:
     """Members act for their own organisation only; staff act for any."""
     if key.role == Role.MEMBER and key.org_id != org_id:
         raise ApiError(403, "forbidden", f"a member key acts only for organisation {key.org_id!r}")
+
+
+def check_page_size(limit: int, settings: ApiSettings) -> None:
+    """Pages are bounded by a setting, so the bound is checked here, not in the schema."""
+    if limit > settings.max_page_size:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"limit must be at most {settings.max_page_size}",
+            [{"field": "limit", "message": f"at most {settings.max_page_size}"}],
+        )

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api.convert import filters_of, match_list, matches_csv
-from api.deps import ServiceDep, SettingsDep, StaffKey, StaffOrMember
+from api.deps import ServiceDep, SettingsDep, StaffKey, StaffOrMember, check_page_size
 from api.errors import ApiError
 from api.schemas.matching import MAX_K, FiltersIn, MatchList
 from api.schemas.needs import NeedIn, NeedOut, NeedPage
@@ -26,13 +26,7 @@ def list_needs(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> NeedPage:
-    if limit > settings.max_page_size:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"limit must be at most {settings.max_page_size}",
-            [{"field": "limit", "message": f"at most {settings.max_page_size}"}],
-        )
+    check_page_size(limit, settings)
     needs = sorted(service.engine.cluster.needs.values(), key=lambda n: n.id)
     needs = [
         n

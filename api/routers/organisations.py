@@ -5,7 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api.convert import filters_of, match_list, matches_csv, org_view
-from api.deps import AnyKey, ServiceDep, SettingsDep, StaffKey, StaffOrMember, ensure_own_org
+from api.deps import (
+    AnyKey,
+    ServiceDep,
+    SettingsDep,
+    StaffKey,
+    StaffOrMember,
+    check_page_size,
+    ensure_own_org,
+)
 from api.errors import ApiError
 from api.schemas.matching import MAX_K, FiltersIn, MatchList
 from api.schemas.organisations import (
@@ -36,13 +44,7 @@ def list_organisations(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> OrganisationPage:
-    if limit > settings.max_page_size:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"limit must be at most {settings.max_page_size}",
-            [{"field": "limit", "message": f"at most {settings.max_page_size}"}],
-        )
+    check_page_size(limit, settings)
     flt = Filters(
         kinds=tuple(kind),
         countries=tuple(c.upper() for c in country),
