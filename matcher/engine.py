@@ -151,7 +151,8 @@ class Matchmaker:
             if need.owner_id:
                 flt = flt.with_exclusions(frozenset({need.owner_id}))
             query = TextQuery(
-                need.text(), need.areas, need.countries, self.settings.ranking.need_weights
+                need.text(), need.areas, need.countries, self.settings.ranking.need_weights,
+                asking_org_id=need.owner_id,
             )
             return rank_text(self._state, query, _k(k), flt)
 
