@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.errors import ApiError
-from api.settings import ApiSettings
 from matcher.service import ClusterService
-from matcher.store import ApiKey, Role, verify_key
+from matcher.store import ApiKey, Role
 
 
 def get_optional_service(request: Request) -> ClusterService | None:
@@ -26,13 +25,7 @@ def get_service(
     return service
 
 
-def get_api_settings(request: Request) -> ApiSettings:
-    settings: ApiSettings = request.app.state.settings
-    return settings
-
-
 ServiceDep = Annotated[ClusterService, Depends(get_service)]
-SettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
 def current_key(
@@ -46,7 +39,7 @@ def current_key(
         token = authorization[7:]
     if not token:
         raise ApiError(401, "unauthorized", "an API key is required (header X-API-Key)")
-    key = verify_key(service.store, token)
+    key = service.verify_key(token)
     if key is None:
         raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
     return key
@@ -76,14 +69,3 @@ def ensure_own_org(key: ApiKey, org_id: str) -> None:
     """Members act for their own organisation only; staff act for any."""
     if key.role == Role.MEMBER and key.org_id != org_id:
         raise ApiError(403, "forbidden", f"a member key acts only for organisation {key.org_id!r}")
-
-
-def check_page_size(limit: int, settings: ApiSettings) -> None:
-    """Pages are bounded by a setting, so the bound is checked here, not in the schema."""
-    if limit > settings.max_page_size:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"limit must be at most {settings.max_page_size}",
-            [{"field": "limit", "message": f"at most {settings.max_page_size}"}],
-        )

@@ -11,37 +11,40 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import admin, feedback, health, merges, needs, organisations, search, staff
-from api.settings import ApiSettings, get_settings
-from embeddings.index import single_threaded_search
+from api.settings import get_settings
+from matcher.config import AppSettings, single_threaded_queries
+from matcher.limits import MAX_BODY_BYTES
 from matcher.service import ClusterService
 
 log = logging.getLogger("api")
 
 
-def open_service(settings: ApiSettings) -> ClusterService:
+def open_service(settings: AppSettings) -> ClusterService:
     """Open the store and the engine once: the model and index load here, never per request."""
     from embeddings.language import detect_language
     from matcher.store import Store
 
-    single_threaded_search()
+    single_threaded_queries()
     store = Store(settings.database_url)
-    return ClusterService.open(
+    service = ClusterService.open(
         settings.engine, store, settings.seed_dir, detect_language=detect_language
     )
+    service.start_upkeep(settings.save_interval)
+    return service
 
 
-def create_app(settings: ApiSettings | None = None, open_on_start: bool = True) -> FastAPI:
+def create_app(settings: AppSettings | None = None, open_on_start: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if open_on_start:
             app.state.service = open_service(settings)
-            log.info("service ready: %s", app.state.service.engine.info())
+            log.info("service ready: %s", app.state.service.info())
         yield
         service = getattr(app.state, "service", None)
-        if service is not None:
-            service.engine.save()
+        if service is not None and open_on_start:
+            service.close()
 
     app = FastAPI(
         title="Cleantech cluster matchmaker",
@@ -53,5 +56,5 @@ def create_app(settings: ApiSettings | None = None, open_on_start: bool = True) 
     install_error_handlers(app)
     for module in (health, organisations, needs, search, feedback, merges, staff, admin):
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app

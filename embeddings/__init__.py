@@ -1,6 +1,7 @@
-"""Text encoders, the embedding cache and the chunk-level vector index."""
+"""Text encoders, the embedding cache, and the chunk index over the retrieval backends."""
 
 from embeddings.cache import CachedEncoder, EmbeddingCache, text_hash
+from embeddings.catalog import ChunkCatalog, ChunkSpec
 from embeddings.encoders import (
     DEFAULT_MODEL,
     Encoder,
@@ -9,29 +10,23 @@ from embeddings.encoders import (
     normalise_rows,
 )
 from embeddings.errors import EncoderError, IndexMismatchError, MatchmakerError, VectorIndexError
-from embeddings.index import Chunk, ChunkHit, OwnerHit, SearchFilter, VectorIndex
-from embeddings.persistence import IndexManifest, load_index, read_manifest, save_index
+from embeddings.index import ChunkIndex, OwnerChunks
 
 __all__ = [
     "DEFAULT_MODEL",
     "CachedEncoder",
-    "Chunk",
-    "ChunkHit",
+    "ChunkCatalog",
+    "ChunkIndex",
+    "ChunkSpec",
     "EmbeddingCache",
     "Encoder",
     "EncoderError",
-    "IndexManifest",
     "IndexMismatchError",
     "MatchmakerError",
-    "OwnerHit",
+    "OwnerChunks",
     "PrefixScheme",
-    "SearchFilter",
     "SentenceTransformerEncoder",
-    "VectorIndex",
     "VectorIndexError",
-    "load_index",
     "normalise_rows",
-    "read_manifest",
-    "save_index",
     "text_hash",
 ]

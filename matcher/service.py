@@ -1,44 +1,43 @@
-"""The cluster service: the store (truth) and the engine (derived index) kept in step.
+"""The cluster service: the one door to the store (truth) and the engine (derived index),
+for the CLI, the API and the pages.
 
-Writes go to the store first, in one transaction, then to the index; writes are
-serialised so the index sees them in the store's order. If the index update fails, the
-store already holds the change and the next start rebuilds the stale index from it.
+Writes: prepare (chunk and encode, no lock), then under the service's write lock commit to
+the store (one transaction with its audit and change rows) and apply to the engine, so the
+engine sees changes in the store's order; the change's sequence number goes with it, and a
+saved index that is behind the store catches up from the change log at the next start.
+Queries: rejected candidates, limits and the engine's read lock are applied here and in
+the engine, never in a router.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from matcher.engine import Matchmaker
+from embeddings import Encoder
+from matcher.consortium import ConsortiumRequest, ConsortiumResult, build_consortium
+from matcher.engine import EngineInfo, Matchmaker
 from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
-from matcher.index_sync import RebuildPolicy
-from matcher.loading import (
-    NEED_COLUMNS,
-    ORG_COLUMNS,
-    PARTNERSHIP_COLUMNS,
-    parse_needs,
-    parse_organisations,
-    parse_partnerships,
-    read_table,
-    records_of,
-    unknown_columns,
-)
+from matcher.index_sync import RebuildPolicy, open_engine
 from matcher.model import Need, Organisation, Partnership
 from matcher.names import MergeEntry, NameIndex, NameRecord, find_duplicates
-from matcher.results import ResultList
+from matcher.results import AreaScore, ResultList
+from matcher.service_imports import ImportReport, read_upload, validate_import
 from matcher.settings import EngineSettings
+from matcher.shortlist import Shortlist, ShortlistRequest, build_shortlist
 from matcher.sources import load_cluster
 from matcher.store import Store
 from matcher.store.codec import need_from_record, org_from_record
-from matcher.store.merges import merge_organisations, undo_organisation_merge
+from matcher.store.keys import ApiKey, verify_key
+from matcher.store.merges import merge_history, merge_organisations, undo_organisation_merge
+from matcher.store.store import WriteSummary
 from matcher.taxonomy import Taxonomy, load_taxonomy
+from matcher.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 SEED_ACTOR = "seed"
@@ -54,17 +53,6 @@ class DuplicateOut:
     against_existing: bool
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    entity: str
-    created: int
-    updated: int
-    warnings: tuple[str, ...]
-    # likely duplicates among the imported records and with existing ones; nothing is
-    # merged until someone asks (POST /v1/merges, `matcher merge`)
-    duplicates: tuple[DuplicateOut, ...] = ()
-
-
 class ClusterService:
     def __init__(
         self,
@@ -77,6 +65,7 @@ class ClusterService:
         self.detect_language = detect_language
         self._write_lock = threading.Lock()
         self._names: NameIndex | None = None  # built on the first name search after a change
+        self._upkeep: Upkeep | None = None
 
     @classmethod
     def open(
@@ -84,7 +73,7 @@ class ClusterService:
         settings: EngineSettings,
         store: Store,
         seed_dir: Path | None = None,
-        encoder: Any = None,
+        encoder: Encoder | None = None,
         detect_language: Callable[[str], str] | None = None,
         policy: RebuildPolicy = "auto",
     ) -> ClusterService:
@@ -99,36 +88,125 @@ class ClusterService:
                 seed.partnerships,
                 action="seed",
             )
-        cluster = store.load_cluster(taxonomy)
-        engine = Matchmaker.from_cluster(
-            cluster, settings, encoder, policy, taxonomy, detect_language
-        )
+        engine = open_engine(settings, store, taxonomy, encoder, detect_language, policy)
         return cls(store, engine, taxonomy, detect_language)
 
-    # --- organisations -------------------------------------------------------------------
-    def put_organisation(self, record: Mapping[str, Any], actor: str) -> tuple[Organisation, bool]:
-        org = self._with_language(org_from_record(record, self.taxonomy))
-        with self._write_lock:
-            summary = self.store.write_batch(actor, orgs=[org])
-            self.engine.upsert_organisation(org)
-            self.engine.save()
-            self._names = None
-        return org, summary.created == 1
+    # --- background upkeep -------------------------------------------------------------
+    def start_upkeep(self, interval: float) -> None:
+        """Save the index now and then (when changed) and compact it when worth it."""
+        if self._upkeep is None:
+            self._upkeep = Upkeep(self.engine, interval)
+            self._upkeep.start()
 
-    def delete_organisation(self, org_id: str, actor: str) -> None:
-        with self._write_lock:
-            self.store.delete_organisation(org_id, actor)
-            self.engine.remove_organisation(org_id)
+    def close(self) -> None:
+        """Stop the upkeep and save what changed: the next start then has nothing to replay."""
+        if self._upkeep is not None:
+            self._upkeep.stop()
+            self._upkeep = None
+        if self.engine.dirty:
             self.engine.save()
-            self._names = None
+
+    # --- queries -----------------------------------------------------------------------
+    def partners(self, org_id: str, k: int, filters: Filters) -> ResultList:
+        """Partner suggestions without the candidates this organisation rejected before."""
+        rejected = self.store.rejected_for(org_id)
+        return self.engine.partners(org_id, k, filters, exclude=rejected)
+
+    def search(self, text: str, k: int, filters: Filters, asker: str | None = None) -> ResultList:
+        """Candidates for a text; a member asking never sees the candidates it rejected."""
+        rejected = self.store.rejected_for(asker) if asker else frozenset()
+        return self.engine.search(text, k, filters.with_exclusions(rejected))
+
+    def need_matches(self, need_id: str, k: int, filters: Filters, local: bool) -> ResultList:
+        """Organisations for a need, without those its owner rejected."""
+        owner = self.engine.need(need_id).owner_id
+        rejected = self.store.rejected_for(owner) if owner else frozenset()
+        return self.engine.need_matches(need_id, k, filters, local, exclude=rejected)
+
+    def areas(self, text: str) -> list[AreaScore]:
+        return self.engine.areas(text)
+
+    def areas_of(self, org_id: str) -> list[AreaScore]:
+        return self.engine.areas_of(org_id)
+
+    def consortium(self, request: ConsortiumRequest) -> ConsortiumResult:
+        return build_consortium(self.engine, request)
+
+    def shortlist(self, request: ShortlistRequest) -> Shortlist:
+        return build_shortlist(self.engine, request)
+
+    def organisation(self, org_id: str) -> Organisation:
+        return self.engine.organisation(org_id)
+
+    def organisations(self, filters: Filters, name: str | None = None) -> list[Organisation]:
+        """Organisations the filters admit: in id order, or best name match first."""
+        everyone = self.engine.snapshot().organisations
+        ids = self.find_names(name) if name else sorted(everyone)
+        return [everyone[i] for i in ids if i in everyone and filters.admits(everyone[i])]
+
+    def need(self, need_id: str) -> Need:
+        return self.engine.need(need_id)
+
+    def needs(self, type: str | None = None, location: str | None = None) -> list[Need]:
+        needs = sorted(self.engine.snapshot().needs.values(), key=lambda n: n.id)
+        place = location.casefold() if location is not None else None
+        return [
+            n
+            for n in needs
+            if (type is None or n.type.value == type)
+            and (place is None or n.location.casefold() == place)
+        ]
+
+    def has_organisation(self, org_id: str) -> bool:
+        return self.engine.has_organisation(org_id)
+
+    def has_need(self, need_id: str) -> bool:
+        return need_id in self.engine.snapshot().needs
+
+    def partners_of(self, org_id: str) -> frozenset[str]:
+        return self.engine.partners_of(org_id)
+
+    def partnerships(self) -> list[Partnership]:
+        return self.store.partnerships()
+
+    def feedback_rows(self) -> list[dict[str, Any]]:
+        return self.store.feedback_rows()
+
+    def audit_rows(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        return self.store.audit_rows(limit, offset)
+
+    def merge_history(self) -> list[dict[str, Any]]:
+        return merge_history(self.store)
+
+    def verify_key(self, token: str) -> ApiKey | None:
+        return verify_key(self.store, token)
+
+    def info(self) -> EngineInfo:
+        return self.engine.info()
 
     def find_names(self, query: str, k: int = 50) -> list[str]:
         """Organisation ids whose name matches, whatever the script, spelling or legal form."""
         names = self._names
         if names is None:
-            orgs = self.engine.cluster.organisations.values()
+            orgs = self.engine.snapshot().organisations.values()
             names = self._names = NameIndex(name_record(o) for o in orgs)
         return [ident for ident, _ in names.search(query, k)]
+
+    # --- organisations -------------------------------------------------------------------
+    def put_organisation(self, record: Mapping[str, Any], actor: str) -> tuple[Organisation, bool]:
+        org = self._with_language(org_from_record(record, self.taxonomy))
+        prepared = self.engine.prepare([org])  # encoding: no lock held
+        with self._write_lock:
+            summary = self.store.write_batch(actor, orgs=[org])
+            self.engine.apply(prepared, self._source(summary))
+            self._names = None
+        return org, summary.created == 1
+
+    def delete_organisation(self, org_id: str, actor: str) -> None:
+        with self._write_lock:
+            summary = self.store.delete_organisation(org_id, actor)
+            self.engine.remove_organisation(org_id, self._source(summary))
+            self._names = None
 
     # --- needs -------------------------------------------------------------------------
     def put_need(self, record: Mapping[str, Any], actor: str) -> tuple[Need, bool]:
@@ -136,93 +214,64 @@ class ClusterService:
         self._check_owner(need)
         with self._write_lock:
             summary = self.store.write_batch(actor, needs=[need])
-            self.engine.upsert_need(need)
+            self.engine.upsert_need(need, self._source(summary))
         return need, summary.created == 1
 
     def delete_need(self, need_id: str, actor: str) -> None:
         with self._write_lock:
-            self.store.delete_need(need_id, actor)
-            self.engine.remove_need(need_id)
+            summary = self.store.delete_need(need_id, actor)
+            self.engine.remove_need(need_id, self._source(summary))
 
     def _check_owner(self, need: Need) -> None:
-        if need.owner_id and need.owner_id not in self.engine.cluster.organisations:
+        if need.owner_id and not self.engine.has_organisation(need.owner_id):
             problem = Problem(f"unknown organisation {need.owner_id!r}", column="owner_id")
             raise DataValidationError([problem], "invalid need")
 
     # --- partnerships and feedback ------------------------------------------------------
     def add_partnership(self, link: Partnership, actor: str) -> None:
-        self.engine.cluster.organisation(link.a)  # NotFoundError before anything is written
-        self.engine.cluster.organisation(link.b)
+        self.engine.organisation(link.a)  # NotFoundError before anything is written
+        self.engine.organisation(link.b)
         with self._write_lock:
-            self.store.write_batch(actor, partnerships=[link])
-            self.engine.add_partnership(link)
+            if link.b in self.engine.partners_of(link.a):
+                return
+            summary = self.store.write_batch(actor, partnerships=[link])
+            self.engine.add_partnerships([link], self._source(summary))
 
-    def partners(self, org_id: str, k: int, filters: Filters) -> ResultList:
-        """Partner suggestions without the candidates this organisation rejected before."""
-        return self.engine.partners(org_id, k, filters, exclude=self.store.rejected_for(org_id))
+    def add_feedback(
+        self, org_id: str, candidate_id: str, verdict: str, context: str, note: str, actor: str
+    ) -> int:
+        self.engine.organisation(org_id)
+        self.engine.organisation(candidate_id)
+        return self.store.add_feedback(org_id, candidate_id, verdict, context, note, actor)
 
     # --- import --------------------------------------------------------------------------
     def import_file(self, entity: str, filename: str, content: bytes, actor: str) -> ImportReport:
         """Validate a whole file, then write it in one transaction: all rows or none."""
-        records = _records_from_upload(filename, content)
-        if entity == "organisations":
-            return self._import_orgs(records, filename, actor)
-        if entity == "needs":
-            return self._import_needs(records, filename, actor)
-        return self._import_partnerships(records, filename, actor)
-
-    def _import_orgs(self, records: list[dict[str, Any]], source: str, actor: str) -> ImportReport:
-        orgs, problems = parse_organisations(records, self.taxonomy, source, self.detect_language)
-        _raise_if(problems, source)
-        with self._write_lock:
-            summary = self.store.write_batch(actor, orgs=orgs, action="import")
-            self.engine.upsert_organisations(orgs)
-            self.engine.save()
-            self._names = None
-        notes = tuple(unknown_columns(records, ORG_COLUMNS, source))
-        return ImportReport(
-            "organisations", summary.created, summary.updated, notes, self.duplicates(orgs)
+        records = read_upload(filename, content)
+        known = self.engine.snapshot().organisations
+        parsed = validate_import(
+            entity, records, filename, self.taxonomy, known, self.detect_language
         )
-
-    def _import_needs(self, records: list[dict[str, Any]], source: str, actor: str) -> ImportReport:
-        needs, problems = parse_needs(records, self.taxonomy, source)
-        known = self.engine.cluster.organisations
-        problems += [
-            Problem(f"unknown organisation {n.owner_id!r}", row, "owner_id", source)
-            for row, n in enumerate(needs, 1)
-            if n.owner_id and n.owner_id not in known
-        ]
-        _raise_if(problems, source)
+        prepared = self.engine.prepare(parsed.orgs) if parsed.orgs else None  # no lock held
         with self._write_lock:
-            summary = self.store.write_batch(actor, needs=needs, action="import")
-            for need in needs:
-                self.engine.upsert_need(need)
-        notes = tuple(unknown_columns(records, NEED_COLUMNS, source))
-        return ImportReport("needs", summary.created, summary.updated, notes)
-
-    def _import_partnerships(
-        self, records: list[dict[str, Any]], source: str, actor: str
-    ) -> ImportReport:
-        links, problems = parse_partnerships(records, source)
-        known = self.engine.cluster.organisations
-        problems += [
-            Problem(f"unknown organisation {ident!r}", row, column, source)
-            for row, link in enumerate(links, 1)
-            for column, ident in (("a", link.a), ("b", link.b))
-            if ident and ident not in known
-        ]
-        _raise_if(problems, source)
-        with self._write_lock:
-            summary = self.store.write_batch(actor, partnerships=links, action="import")
-            for link in links:
-                self.engine.add_partnership(link)
-        notes = tuple(unknown_columns(records, PARTNERSHIP_COLUMNS, source))
-        return ImportReport("partnerships", summary.created, summary.updated, notes)
+            summary = self.store.write_batch(
+                actor, parsed.orgs, parsed.needs, parsed.links, action="import"
+            )
+            source = self._source(summary)
+            if prepared is not None:
+                self.engine.apply(prepared, source)
+            for need in parsed.needs:
+                self.engine.upsert_need(need, source)
+            if parsed.links:
+                self.engine.add_partnerships(parsed.links, source)
+            self._names = None
+        duplicates = self.duplicates(parsed.orgs) if parsed.orgs else ()
+        return ImportReport(entity, summary.created, summary.updated, parsed.warnings, duplicates)
 
     # --- duplicates and merges ---------------------------------------------------------
     def duplicates(self, orgs: Sequence[Organisation] | None = None) -> tuple[DuplicateOut, ...]:
         """Likely duplicates among `orgs` and with the rest (all organisations when None)."""
-        everyone = self.engine.cluster.organisations
+        everyone = self.engine.snapshot().organisations
         batch = list(everyone.values()) if orgs is None else list(orgs)
         ids = {o.id for o in batch}
         existing = [name_record(o) for i, o in everyone.items() if i not in ids]
@@ -254,16 +303,21 @@ class ClusterService:
         return entry
 
     def _resync(self, ids: Sequence[str]) -> None:
-        """Bring the engine in line with the store for these organisations and all links."""
-        cluster = self.store.load_cluster(self.taxonomy)
-        present = [cluster.organisations[i] for i in ids if i in cluster.organisations]
-        for gone in (i for i in ids if i not in cluster.organisations):
-            if gone in self.engine.cluster.organisations:
-                self.engine.remove_organisation(gone)
-        self.engine.upsert_organisations(present)
-        self.engine.set_partnerships(cluster.partnerships)
-        self.engine.save()
+        """Bring the engine in line with the store for these organisations and all links
+        (called under the write lock, right after the store changed)."""
+        source = {**self._source(WriteSummary()), "seq": self.store.last_seq()}
+        present = self.store.organisations(list(ids), self.taxonomy)
+        for gone in (i for i in ids if i not in present):
+            if self.engine.has_organisation(gone):
+                self.engine.remove_organisation(gone, source)
+        if present:
+            self.engine.apply(self.engine.prepare(list(present.values())), source)
+        self.engine.set_partnerships(self.store.partnerships(), source)
         self._names = None
+
+    # --- helpers -----------------------------------------------------------------------
+    def _source(self, summary: WriteSummary) -> dict[str, Any]:
+        return {"store": self.store.store_id, "seq": summary.seq}
 
     def _with_language(self, org: Organisation) -> Organisation:
         if org.language or self.detect_language is None:
@@ -273,18 +327,3 @@ class ClusterService:
 
 def name_record(org: Organisation) -> NameRecord:
     return NameRecord(org.id, org.name, org.country, org.city, org.identifiers, org.website or None)
-
-
-def _records_from_upload(filename: str, content: bytes) -> list[dict[str, Any]]:
-    suffix = Path(filename).suffix.lower()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        return records_of(read_table(path))
-
-
-def _raise_if(problems: Sequence[Problem], source: str) -> None:
-    if problems:
-        raise DataValidationError(
-            problems, f"{source}: {len(problems)} problem(s), nothing imported"
-        )

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from embeddings.factory import DEFAULT_ENCODER
+from matcher.chunking import PASSAGE_WORDS
 from matcher.taxonomy import DATASETS_DIR, DEFAULT_TAXONOMY
 
 DEFAULT_DATA_DIR = DATASETS_DIR / "demo"
@@ -17,6 +18,26 @@ DEFAULT_STORE_DIR = Path("var")
 
 def _frozen(d: dict[str, float]) -> Mapping[str, float]:
     return MappingProxyType(d)
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many candidates each source brings into a query's pool (matcher.ranking.pool).
+
+    Sized so that the pool holds the exact ranking's top 10 in at least 95% of cases at a
+    million organisations (benchmarks/PERFORMANCE.md) while staying a few thousand rows.
+    """
+
+    semantic_chunks: int = 200  # nearest chunks per query vector
+    lexical_chunks: int = 200  # best BM25 chunks
+    graph_rows: int = 100  # rows sharing most partners with the asker (all its partners join)
+    prior_rows: int = 20  # most linked and most proven rows
+    # the random reference sample the components' scales are read over (the median of 256
+    # draws sits within about 0.08 standard deviations of the true median)
+    sample_rows: int = 256
+    # candidates holding no more chunks than this are all scored (the ranking is exact):
+    # scoring 20,000 chunks costs a few milliseconds, less than gathering a pool would save
+    exact_chunks: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -69,9 +90,9 @@ class RankingSettings:
             }
         )
     )
-    # No longer read by the engine's rankings (they score every organisation exactly);
-    # kept so that configurations which set it still load.
-    pool_size: int = 60
+    pool: PoolSettings = field(default_factory=lambda: PoolSettings())
+    # evidence longer than this many words becomes several passages (matcher.chunking)
+    passage_words: int = PASSAGE_WORDS
     # An area is assigned to a text when its combined score reaches this.
     area_threshold: float = 0.35
 

@@ -14,13 +14,15 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from matcher.engine import MAX_K, Matchmaker
+from matcher.engine import Matchmaker
 from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
+from matcher.limits import MAX_K
 from matcher.model import COMPANY_KINDS, Organisation, OrgKind, Stage
 
 MAX_CATEGORIES = 20
@@ -94,9 +96,10 @@ class Shortlist:
 def build_shortlist(engine: Matchmaker, request: ShortlistRequest) -> Shortlist:
     """The shortlist for every category; raises DataValidationError for a bad request."""
     categories = request.categories or default_categories(engine)
-    _validate(request, categories, engine)
-    eligible = [o for o in engine.cluster.organisations.values() if _eligible(o, request)]
-    scores = {c.id: _ranked(engine, c, request, eligible) for c in categories}
+    everyone = engine.snapshot().organisations
+    _validate(request, categories, everyone)
+    eligible = [o for o in everyone.values() if _eligible(o, request)]
+    scores = {c.id: _ranked(engine, c, request, eligible, everyone) for c in categories}
     placed = _assign(scores, request)
     vectors = engine.encode_queries([c.text() for c in categories])
     lists = tuple(
@@ -119,7 +122,9 @@ def default_categories(engine: Matchmaker) -> tuple[Category, ...]:
 
 
 def _validate(
-    request: ShortlistRequest, categories: tuple[Category, ...], engine: Matchmaker
+    request: ShortlistRequest,
+    categories: tuple[Category, ...],
+    everyone: Mapping[str, Organisation],
 ) -> None:
     problems = []
     if not 1 <= len(categories) <= MAX_CATEGORIES:
@@ -133,7 +138,7 @@ def _validate(
         problems.append(Problem("must be at least 1", column="max_categories_per_company"))
     problems += _unknown("kinds", request.kinds, {k.value for k in OrgKind})
     problems += _unknown("stages", request.stages, {s.value for s in Stage})
-    problems += _unknown("exclude", request.exclude, set(engine.cluster.organisations))
+    problems += _unknown("exclude", request.exclude, set(everyone))
     low, high = request.founded_from, request.founded_to
     if low is not None and high is not None and low > high:
         problems.append(Problem("founded_from is after founded_to", column="founded_from"))
@@ -153,13 +158,17 @@ def _eligible(org: Organisation, r: ShortlistRequest) -> bool:
 
 
 def _ranked(
-    engine: Matchmaker, category: Category, r: ShortlistRequest, eligible: list[Organisation]
+    engine: Matchmaker,
+    category: Category,
+    r: ShortlistRequest,
+    eligible: list[Organisation],
+    everyone: Mapping[str, Organisation],
 ) -> dict[str, tuple[float, dict[str, float]]]:
     allowed = {o.id for o in eligible}
     if not allowed:
         return {}
     # eligibility is decided above; the index only needs to skip everyone else
-    outside = frozenset(engine.cluster.organisations) - allowed
+    outside = frozenset(everyone) - allowed
     results = engine.search(category.text(), min(MAX_K, len(allowed)), Filters(exclude=outside))
     return {
         m.org_id: (m.score, dict(m.explanation.components))
@@ -193,7 +202,7 @@ def _picks(
 ) -> tuple[Pick, ...]:
     picks = []
     for rank, org_id in enumerate(org_ids, start=1):
-        org = engine.cluster.organisation(org_id)
+        org = engine.organisation(org_id)
         score, components = scores[category.id][org_id]
         picks.append(
             Pick(
@@ -223,7 +232,7 @@ def _evidence(engine: Matchmaker, org_id: str, vector: np.ndarray) -> tuple[Evid
     sims = chunks.vectors @ vector
     top = np.argsort(-sims)[:EVIDENCE_PER_PICK]
     return tuple(
-        EvidenceItem(chunks.chunks[i].field, chunks.texts[i], round(float(sims[i]), 4)) for i in top
+        EvidenceItem(chunks.fields[i], chunks.texts[i], round(float(sims[i]), 4)) for i in top
     )
 
 

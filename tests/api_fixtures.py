@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_optional_service
 from api.main import create_app
-from api.settings import ApiSettings
+from matcher.config import AppSettings
 from matcher.service import ClusterService
 from matcher.store import Role, Store, create_key
 from tests.conftest import HashingEncoder
@@ -28,7 +28,7 @@ class Api:
 
 
 def make_api(tmp: Path) -> Api:
-    settings = ApiSettings.for_store(tmp / "store", MINI)
+    settings = AppSettings.for_store(tmp / "store", MINI)
     store = Store(settings.database_url)
     service = ClusterService.open(settings.engine, store, MINI, encoder=HashingEncoder())
     app = create_app(settings, open_on_start=False)

@@ -15,6 +15,9 @@ from embeddings.encoders import TextRole
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DIR = REPO / "datasets" / "demo"
+# Embeddings the real model computed for test texts, kept between runs (var/ is ignored by
+# git): a fresh clone encodes the demo once, every later run reads it back.
+TEST_CACHE = REPO / "var" / "test-cache" / "embeddings.sqlite"
 
 
 class HashingEncoder:
@@ -64,4 +67,4 @@ def real_encoder():  # type: ignore[no-untyped-def]
     """The default model, loaded once per test session."""
     from embeddings.factory import create_encoder
 
-    return create_encoder()
+    return create_encoder(workers=None)  # a fresh clone encodes the demo on every core

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.limits import MAX_BODY_BYTES
 from tests.api_fixtures import Api, make_api
 
 NEW_ORG = {
@@ -151,7 +152,7 @@ def test_bad_input_is_422_naming_the_field(
 
 
 def test_oversized_body_is_413(api: Api) -> None:
-    limit = api.client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = MAX_BODY_BYTES
     big = {"text": "x" * (limit + 1)}
     response = api.client.post("/v1/search", json=big, headers=api.as_role("staff"))
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
@@ -234,7 +235,7 @@ def test_import_is_all_or_nothing(api: Api) -> None:
     where = {(d["row"], d["field"]) for d in response.json()["error"]["details"]}
     assert where == {(2, "kind"), (3, "country")}
     assert api.service.store.counts() == counts
-    assert "fi-a" not in api.service.engine.cluster.organisations
+    assert not api.service.has_organisation("fi-a")
 
     good = csv.replace("spaceship", "sme").replace(",ZZ,", ",FI,")
     response = api.client.post(

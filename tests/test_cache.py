@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from embeddings import CachedEncoder, EmbeddingCache
+from embeddings.parallel import ParallelEncoder
 from tests.conftest import HashingEncoder
 
 
@@ -37,3 +39,13 @@ def test_cache_keys_include_the_model_and_the_role(tmp_path: Path) -> None:
 def test_empty_input_gives_an_empty_matrix(tmp_path: Path) -> None:
     encoder = CachedEncoder(HashingEncoder(dimension=8), EmbeddingCache(None))
     assert encoder.encode([]).shape == (0, 8)
+
+
+def test_bulk_encoding_on_every_core_equals_encoding_in_process() -> None:
+    texts = [f"district heating network number {i} with heat pumps" for i in range(300)]
+    parallel = ParallelEncoder(HashingEncoder(), partial(HashingEncoder), workers=2, min_chars=1)
+    in_process = HashingEncoder()
+    assert np.array_equal(parallel.encode(texts), in_process.encode(texts))
+    assert parallel.inner.calls == []  # the workers did the encoding, not this process
+    parallel.encode(texts[:1])  # a single text stays in process: no worker start-up
+    assert parallel.inner.calls == [1]

@@ -147,7 +147,7 @@ def engine() -> Matchmaker:
     cluster = Cluster.of(ORGS, [NEED])
     # a bag-of-words encoder has no language direction to centre away
     settings = EngineSettings(center_languages=False)
-    return Matchmaker.in_memory(cluster, HashingEncoder(), load_taxonomy(), settings)
+    return Matchmaker.build(cluster, settings, HashingEncoder(), load_taxonomy())
 
 
 # The hashing encoder's cosines spread over 0..1, wider than a real model's, so the lead

@@ -33,7 +33,7 @@ class EnglishOnly(HashingEncoder):
 @pytest.fixture
 def engine() -> Matchmaker:
     cluster = load_cluster(MINI, TAXONOMY, detect_language).cluster
-    return Matchmaker.in_memory(cluster, HashingEncoder(), TAXONOMY, EngineSettings())
+    return Matchmaker.build(cluster, EngineSettings(), HashingEncoder(), TAXONOMY)
 
 
 def test_partners_explain_which_offer_answers_which_seek(engine: Matchmaker) -> None:
@@ -93,10 +93,10 @@ def test_changes_reach_the_index_without_a_rebuild(engine: Matchmaker) -> None:
         description="Wind turbine blade repair",
         offers=("Wind turbine blade inspection and repair",),
     )
-    engine.upsert_organisation(new)
+    engine.upsert_organisations([new])
     assert engine.search("wind turbine blade repair", k=1).ids() == ["fi-blade"]
-    engine.upsert_organisation(
-        replace(new, description="Geothermal drilling", offers=("Geothermal wells",))
+    engine.upsert_organisations(
+        [replace(new, description="Geothermal drilling", offers=("Geothermal wells",))]
     )
     assert engine.search("geothermal wells", k=1).ids() == ["fi-blade"]
     engine.remove_organisation("fi-blade")
@@ -112,8 +112,7 @@ def test_need_matches_use_the_need_and_exclude_its_owner(engine: Matchmaker) -> 
 
 def test_an_english_only_model_warns_on_russian_text() -> None:
     cluster = load_cluster(MINI, TAXONOMY, detect_language).cluster
-    engine = Matchmaker.in_memory(cluster, EnglishOnly(), TAXONOMY, EngineSettings())
-    engine._state.detect_language = detect_language
+    engine = Matchmaker.build(cluster, EngineSettings(), EnglishOnly(), TAXONOMY, detect_language)
     warned = engine.search("солнечные модули для крыш", k=3)
-    assert warned.warnings and "looks like 'ru'" in warned.warnings[0]
+    assert warned.warnings and "is in 'ru'" in warned.warnings[0]
     assert not engine.search("solar modules for roofs", k=3).warnings

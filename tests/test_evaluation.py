@@ -5,6 +5,8 @@ CORDIS consortia with the real model."""
 from __future__ import annotations
 
 import csv
+import math
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +19,10 @@ from matcher.evaluation.baselines import BASELINES, rankers
 from matcher.evaluation.harness import Setup, prepare, run, signals_of
 from matcher.evaluation.metrics import metrics_of, summarise, target_ranks
 from matcher.evaluation.protocol import Protocol, half_of, read_queries
-from matcher.lexical import BM25
-from matcher.model import Partnership
+from matcher.lexical import tokens
 from matcher.ranking.affinity import KindAffinity
 from matcher.ranking.graph import CoParticipation, Group
-from matcher.ranking.lexicon import Lexicon
+from matcher.ranking.lexicon import EMPTY, Lexicon, text_key
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import REPO, HashingEncoder
@@ -63,41 +64,125 @@ def test_halves_are_deterministic_and_balanced() -> None:
 
 
 # --- leave-out equals rebuilding without --------------------------------------------------
-def test_the_lexicon_scores_as_bm25_and_leaving_out_equals_a_rebuild() -> None:
-    texts = [*TOPICS.values(), "Heat pumps for district heating in Espoo", "solar solar heat"]
-    bm25 = BM25()
-    bm25.add_many({str(i): t for i, t in enumerate(texts)})
-    query = "large heat pumps for a district heating network"
-    expected = bm25.scores(query, [str(i) for i in range(len(texts))])
-    assert Lexicon.build(texts).scores(query) == pytest.approx(
-        [expected[str(i)] for i in range(len(texts))]
+def bm25_oracle(texts: list[str], query: str) -> list[float]:
+    """Okapi BM25 written out plainly (k1 1.2, b 0.75), over the distinct texts."""
+    distinct = list(dict.fromkeys(texts))
+    docs = [Counter(tokens(t)) for t in distinct]
+    n, avg = len(docs), sum(sum(d.values()) for d in docs) / len(docs)
+    scores = {}
+    for text, doc in zip(distinct, docs, strict=True):
+        total, norm = 0.0, 1.2 * (1 - 0.75 + 0.75 * sum(doc.values()) / avg)
+        for term, qtf in Counter(tokens(query)).items():
+            df = sum(1 for d in docs if term in d)
+            if doc.get(term):
+                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                total += idf * qtf * doc[term] * 2.2 / (doc[term] + norm)
+        scores[text] = total
+    return [scores[t] for t in texts]
+
+
+def lexicon_of(texts: list[str]) -> Lexicon:
+    lexicon = Lexicon()
+    lexicon.add(np.arange(len(texts)), texts)
+    return lexicon
+
+
+def bm25(lexicon: Lexicon, query: str, slots: np.ndarray, hidden: np.ndarray = EMPTY) -> np.ndarray:
+    terms = lexicon.query_terms(query)
+    return lexicon.scores(terms, slots, lexicon.statistics(terms, hidden))
+
+
+TEXTS = [*TOPICS.values(), "Heat pumps for district heating in Espoo", "solar solar heat"]
+QUERY = "large heat pumps for a district heating network"
+
+
+def test_the_lexicon_scores_as_bm25_counting_a_shared_text_once() -> None:
+    texts = [*TEXTS, TEXTS[0]]  # a joint project's text in two profiles
+    lexicon = lexicon_of(texts)
+    slots = np.arange(len(texts))
+    assert bm25(lexicon, QUERY, slots) == pytest.approx(bm25_oracle(texts, QUERY))
+    best = lexicon.candidates(
+        lexicon.query_terms(QUERY), 2, lexicon.statistics(lexicon.query_terms(QUERY))
     )
-    rebuilt = Lexicon.build([t for i, t in enumerate(texts) if i != 4]).scores(query)
-    left_out = Lexicon.build(texts).scores(query, leave_out=[4])
-    assert left_out[4] == 0.0 and np.delete(left_out, 4) == pytest.approx(rebuilt)
+    assert set(best.tolist()) <= set(
+        np.argsort(-np.asarray(bm25_oracle(texts, QUERY)))[:3].tolist()
+    )
 
 
-def _links(groups: list[list[int]]) -> list[Partnership]:
-    return [
-        Partnership(str(a), str(b)) for g in groups for i, a in enumerate(g) for b in g[i + 1 :]
-    ]
+def test_scores_through_the_postings_equal_scores_from_each_chunks_terms() -> None:
+    texts = [f"{t} {i} {TEXTS[i % len(TEXTS)]}" for i, t in enumerate(TEXTS * 8)]
+    lexicon = lexicon_of(texts)
+    every = bm25(lexicon, QUERY, np.arange(len(texts)))  # most chunks: through the postings
+    one_by_one = [bm25(lexicon, QUERY, np.asarray([i]))[0] for i in range(len(texts))]
+    assert every == pytest.approx(one_by_one) and every.max() > 0
+
+
+def test_leaving_a_text_out_equals_a_rebuild_without_it() -> None:
+    lexicon = lexicon_of(TEXTS)
+    rebuilt = bm25(lexicon_of([t for i, t in enumerate(TEXTS) if i != 4]), QUERY, np.arange(5))
+    hidden = lexicon.hidden_texts(np.asarray([4]))
+    left_out = bm25(lexicon, QUERY, np.asarray([0, 1, 2, 3, 5]), hidden)
+    assert left_out == pytest.approx(rebuilt)
+
+
+def test_removing_and_adding_in_place_equals_a_fresh_lexicon() -> None:
+    lexicon = lexicon_of(TEXTS)
+    lexicon.remove(np.asarray([1, 4]))
+    lexicon.add(np.asarray([6, 7]), ["Wind farms offshore", TEXTS[2]])
+    alive = [0, 2, 3, 5, 6, 7]
+    texts = [TEXTS[0], TEXTS[2], TEXTS[3], TEXTS[5], "Wind farms offshore", TEXTS[2]]
+    fresh = lexicon_of(texts)
+    assert bm25(lexicon, QUERY, np.asarray(alive)) == pytest.approx(
+        bm25(fresh, QUERY, np.arange(len(texts)))
+    )
+    assert bm25(lexicon, QUERY, np.asarray([1, 4])) == pytest.approx([0.0, 0.0])  # removed
+
+
+def _links(groups: list[list[int]]) -> list[tuple[int, int]]:
+    return [(a, b) for g in groups for i, a in enumerate(g) for b in g[i + 1 :]]
+
+
+def _graph(groups: list[list[int]]) -> tuple[CoParticipation, KindAffinity]:
+    graph, affinity = CoParticipation(), KindAffinity()
+    graph.grow(8)
+    for a, b in _links(groups):
+        graph.link(a, b)
+        affinity.link(KINDS[a], KINDS[b])
+    return graph, affinity
+
+
+KINDS = np.asarray([0, 5, 4, 0, 1, 4, 6, 7])  # kind codes of the eight rows
 
 
 def test_holding_a_project_out_of_the_graph_equals_rebuilding_without_it() -> None:
-    rows = {str(i): i for i in range(8)}
+    rows = np.arange(8)
     groups = [[0, 1, 2], [0, 1, 3], [1, 4, 5], [2, 5, 6], [0, 6, 7], [3, 4]]
     held = groups[1]
-    full = CoParticipation.build(rows, _links(groups))
-    without = CoParticipation.build(rows, _links([g for g in groups if g is not held]))
+    full, affinity = _graph(groups)
+    without, rebuilt = _graph([g for g in groups if g is not held])
     group = Group(np.asarray(held))
-    assert full.degrees(group) == pytest.approx(without.degrees())
+    assert full.degrees(rows, group) == pytest.approx(without.degrees(rows))
     for asker in range(8):
-        assert full.ties(asker, group) == pytest.approx(without.ties(asker))
-        assert full.common_partners(asker, group) == pytest.approx(without.common_partners(asker))
-    kinds = ["company", "university", "research", "company", "company", "research", "city", "x"]
-    affinity = KindAffinity.build(kinds, rows, _links(groups))
-    rebuilt = KindAffinity.build(kinds, rows, _links([g for g in groups if g is not held]))
-    assert affinity.fit(0, group) == pytest.approx(rebuilt.fit(0))
+        assert full.ties(asker, rows, group) == pytest.approx(without.ties(asker, rows))
+        assert full.common_partners(asker, rows, group) == pytest.approx(
+            without.common_partners(asker, rows)
+        )
+    present = np.bincount(KINDS, minlength=8) > 0
+    held_kinds = KINDS[np.asarray(held)]
+    assert affinity.fit(0, KINDS, present, held_kinds) == pytest.approx(
+        rebuilt.fit(0, KINDS, present)
+    )
+
+
+def test_links_removed_in_place_equal_a_graph_built_without_them() -> None:
+    groups = [[0, 1, 2], [0, 1, 3], [1, 4, 5]]
+    graph, _ = _graph(groups)
+    for a, b in _links([groups[1]]):
+        graph.link(a, b, -1)
+    fresh, _ = _graph([groups[0], groups[2]])
+    rows = np.arange(8)
+    assert graph.degrees(rows) == pytest.approx(fresh.degrees(rows))
+    assert graph.common_partners(0, rows) == pytest.approx(fresh.common_partners(0, rows))
 
 
 # --- the harness on a synthetic CORDIS folder -------------------------------------------
@@ -139,16 +224,21 @@ def _setup(folder: Path, protocol: Protocol | None = None) -> Setup:
     return prepare(data, queries, protocol or Protocol(), encoder, taxonomy, RankingSettings())
 
 
+def refs_of(setup: Setup, slots: np.ndarray) -> set[str]:
+    catalog = setup.state.index.catalog
+    return {catalog.refs.value(int(c)) for c in catalog.ref.view[slots] if c >= 0}
+
+
 def test_no_held_out_text_is_ever_the_evidence_a_candidate_matches_with(folder: Path) -> None:
     setup = _setup(folder)
-    table = setup.state.derived.table
     for i, case in enumerate(setup.cases):
         signals = signals_of(setup, i)
         best = signals.best_chunk[signals.candidates]
         assert (best >= 0).all()
-        assert case.query.project_id not in set(table.refs[best].tolist())
+        assert case.query.project_id not in refs_of(setup, best)
         # the held-out text is identical to the query: unmasked, it would score 1 exactly
-        assert signals.components["semantic"][case.targets].max() <= 1.0
+        targets = np.searchsorted(signals.rows, case.targets)
+        assert signals.components["semantic"][targets].max() <= 1.0
 
 
 def test_the_harness_ranks_every_query_with_every_ranker(folder: Path) -> None:
@@ -165,7 +255,7 @@ def test_the_harness_ranks_every_query_with_every_ranker(folder: Path) -> None:
 def test_a_time_split_asks_only_later_projects_with_earlier_profiles(folder: Path) -> None:
     setup = _setup(folder, Protocol(until_year=2015))
     assert {c.query.project_id.split("-")[1] for c in setup.cases} == {"1", "2"}
-    refs = set(setup.state.derived.table.refs.tolist())
+    refs = refs_of(setup, setup.state.index.catalog.live_slots())
     assert refs == {f"{t}-0" for t in TOPICS}  # profiles hold 2015 projects only
 
 
@@ -207,9 +297,9 @@ def test_the_hybrid_keeps_its_recall_on_real_consortia(cordis_setup: Setup) -> N
 @pytest.mark.model
 @pytest.mark.slow
 def test_no_real_held_out_project_is_matched_through_its_own_text(cordis_setup: Setup) -> None:
-    table = cordis_setup.state.derived.table
+    lexicon = cordis_setup.state.lexicon
     for i, case in enumerate(cordis_setup.cases):
         signals = signals_of(cordis_setup, i)
         best = signals.best_chunk[signals.candidates]
-        assert case.query.project_id not in set(table.refs[best].tolist())
-        assert case.text not in {table.texts[b] for b in best.tolist()}
+        assert case.query.project_id not in refs_of(cordis_setup, best)
+        assert text_key(case.text) not in set(lexicon.key.view[best].tolist())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.filters import Filters
 from tests.api_fixtures import Api, make_api
 
 DUPLICATE_CSV = (
@@ -32,7 +33,7 @@ def test_import_reports_the_likely_duplicate_and_merges_nothing(api: Api) -> Non
     report = _import_duplicate(api)
     pairs = {(d["left_id"], d["right_id"], d["against_existing"]) for d in report["duplicates"]}
     assert ("ru-waste-2", "ru-waste", True) in pairs
-    assert {"ru-waste", "ru-waste-2"} <= set(api.service.engine.cluster.organisations)
+    assert {"ru-waste", "ru-waste-2"} <= {o.id for o in api.service.organisations(Filters())}
 
 
 def test_name_search_finds_any_script_or_legal_form(api: Api) -> None:
@@ -60,7 +61,7 @@ def test_merge_then_undo_restores_records_and_partnerships(api: Api) -> None:
     survivor = api.client.get("/v1/organisations/ru-waste", headers=staff).json()
     assert survivor["description"] == "Sorting of municipal waste"
     assert api.client.get("/v1/organisations/ru-waste-2", headers=staff).status_code == 404
-    assert "no-sort" in api.service.engine.cluster.partners_of("ru-waste")
+    assert "no-sort" in api.service.partners_of("ru-waste")
     history = api.client.get("/v1/merges", headers=staff).json()
     assert (
         history[0]["merged_ids"] == ["ru-waste", "ru-waste-2"] and history[0]["undone_at"] is None
@@ -69,8 +70,8 @@ def test_merge_then_undo_restores_records_and_partnerships(api: Api) -> None:
     undone = api.client.post(f"/v1/merges/{merge_id}/undo", json={}, headers=staff)
     assert undone.status_code == 200, undone.text
     assert api.client.get("/v1/organisations/ru-waste-2", headers=staff).json() == before
-    assert api.service.engine.cluster.partners_of("ru-waste-2") == {"no-sort"}
-    assert "no-sort" not in api.service.engine.cluster.partners_of("ru-waste")
+    assert api.service.partners_of("ru-waste-2") == {"no-sort"}
+    assert "no-sort" not in api.service.partners_of("ru-waste")
 
 
 def test_undo_refuses_when_the_survivor_changed_unless_forced(api: Api) -> None:

@@ -20,10 +20,15 @@ from matcher.store import Role, Store, create_key, sqlite_url
 from tests.api_fixtures import MINI
 
 NEW_ORG = {
-    "id": "fi-twin", "name": "Verkko Twin Oy", "kind": "sme", "country": "FI", "city": "Espoo",
+    "id": "fi-twin",
+    "name": "Verkko Twin Oy",
+    "kind": "sme",
+    "country": "FI",
+    "city": "Espoo",
     "description": "Digital twin software for district heating networks.",
     "offers": ["Heat-loss analytics for district heating networks"],
-    "seeks": ["District heating companies in Saint Petersburg"], "areas": ["it_cleantech"],
+    "seeks": ["District heating companies in Saint Petersburg"],
+    "areas": ["it_cleantech"],
 }
 
 
@@ -36,10 +41,23 @@ def free_port() -> int:
 @contextmanager
 def server(store_dir: Path) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "MATCHER_STORE_DIR": str(store_dir), "MATCHER_DATA_DIR": str(MINI),
-           "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port)]
+    env = {
+        **os.environ,
+        "MATCHER_STORE_DIR": str(store_dir),
+        "MATCHER_DATA_DIR": str(MINI),
+        "HF_HUB_OFFLINE": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     log = open(store_dir.parent / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -69,8 +87,9 @@ def wait_ready(base: str, process: subprocess.Popen) -> None:  # type: ignore[ty
 def snapshot(base: str, key: str) -> tuple[list[str], list[str], dict]:  # type: ignore[type-arg]
     headers = {"X-API-Key": key}
     partners = httpx.get(f"{base}/v1/organisations/ru-housing/partners?k=5", headers=headers).json()
-    found = httpx.post(f"{base}/v1/search", json={"text": "district heating digital twin", "k": 5},
-                       headers=headers).json()
+    found = httpx.post(
+        f"{base}/v1/search", json={"text": "district heating digital twin", "k": 5}, headers=headers
+    ).json()
     org = httpx.get(f"{base}/v1/organisations/fi-twin", headers=headers).json()
     return [m["id"] for m in partners["matches"]], [m["id"] for m in found["matches"]], org
 
@@ -88,7 +107,8 @@ def test_data_and_matches_survive_restarts_and_a_lost_index(tmp_path: Path) -> N
 
     with server(store_dir) as base:
         health = httpx.get(f"{base}/health").json()
-        assert health["organisations"] == 9 and health["index"] == "up to date"
+        assert health["organisations"] == 9
+        assert health["index"] == "loaded, 0 change(s) replayed from the store"
         assert snapshot(base, key) == first
 
     shutil.rmtree(store_dir / "index")  # the store is the truth: the index comes back from it

@@ -82,9 +82,7 @@ CATEGORIES = (
 
 @pytest.fixture(scope="module")
 def engine() -> Matchmaker:
-    return Matchmaker.in_memory(
-        Cluster.of(ORGS), HashingEncoder(), load_taxonomy(), EngineSettings()
-    )
+    return Matchmaker.build(Cluster.of(ORGS), EngineSettings(), HashingEncoder(), load_taxonomy())
 
 
 def shortlist(engine: Matchmaker, **kw: object) -> Shortlist:

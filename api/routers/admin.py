@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServiceDep, StaffKey
+from matcher.limits import MAX_PAGE_SIZE
 from matcher.model import Partnership
 
 router = APIRouter(prefix="/v1", tags=["admin"])
@@ -22,7 +23,7 @@ class PartnershipIn(BaseModel):
 
 @router.get("/partnerships", response_model=list[PartnershipIn])
 def list_partnerships(service: ServiceDep, key: StaffKey) -> list[PartnershipIn]:
-    return [PartnershipIn(**p.__dict__) for p in service.engine.cluster.partnerships]
+    return [PartnershipIn(**p.__dict__) for p in service.partnerships()]
 
 
 @router.post("/partnerships", response_model=PartnershipIn, status_code=201)
@@ -37,8 +38,8 @@ def add_partnership(body: PartnershipIn, service: ServiceDep, key: StaffKey) -> 
 def audit_log(
     service: ServiceDep,
     key: StaffKey,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Who changed what and when, newest first, with the record before and after."""
-    return service.store.audit_rows(limit, offset)
+    return service.audit_rows(limit, offset)

@@ -15,9 +15,7 @@ router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 def give_feedback(body: FeedbackIn, service: ServiceDep, key: StaffOrMember) -> FeedbackOut:
     """Accept or reject a suggestion; a rejected candidate is not suggested to that org again."""
     ensure_own_org(key, body.org_id)
-    service.engine.cluster.organisation(body.org_id)
-    service.engine.cluster.organisation(body.candidate_id)
-    ident = service.store.add_feedback(
+    ident = service.add_feedback(
         body.org_id, body.candidate_id, body.verdict, body.context, body.note, key.actor
     )
     return FeedbackOut(
@@ -32,7 +30,7 @@ def export_feedback(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> list[dict[str, Any]] | Response:
     """Every verdict, oldest first: the labelled pairs for evaluating the ranking."""
-    rows = service.store.feedback_rows()
+    rows = service.feedback_rows()
     if format == "csv":
         return Response(as_csv(rows), media_type="text/csv")
     return rows

@@ -16,8 +16,8 @@ class HealthOut(BaseModel):
     model: str | None = None
     organisations: int = 0
     needs: int = 0
-    partnerships: int = 0
     vectors: int = 0
+    backend: str = ""
     index: str = ""
 
 
@@ -28,13 +28,13 @@ def health(
     """Open to all: is the service up, on which model, with how much data."""
     if service is None:
         return HealthOut(status="starting")
-    info = service.engine.info()
+    info = service.info()
     return HealthOut(
         status="ok",
         model=info.model_id,
         organisations=info.organisations,
         needs=info.needs,
-        partnerships=info.partnerships,
         vectors=info.vectors,
+        backend=info.backend,
         index=info.index_status,
     )

@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServiceDep, StaffKey
 from matcher.service import DuplicateOut
-from matcher.store.merges import merge_history
 
 router = APIRouter(prefix="/v1", tags=["duplicates"])
 
@@ -64,4 +63,4 @@ def undo(merge_id: str, body: UndoIn, service: ServiceDep, key: StaffKey) -> Mer
 @router.get("/merges")
 def merges(service: ServiceDep, key: StaffKey) -> list[dict[str, Any]]:
     """Every merge, newest first, with who undid it and when."""
-    return merge_history(service.store)
+    return service.merge_history()

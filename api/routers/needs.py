@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api.convert import filters_of, match_list, matches_csv
-from api.deps import ServiceDep, SettingsDep, StaffKey, StaffOrMember, check_page_size
+from api.deps import ServiceDep, StaffKey, StaffOrMember
 from api.errors import ApiError
-from api.schemas.matching import MAX_K, FiltersIn, MatchList
+from api.schemas.matching import FiltersIn, MatchList
 from api.schemas.needs import NeedIn, NeedOut, NeedPage
 from api.schemas.organisations import Kind
-from matcher.service import ImportReport
+from matcher.limits import MAX_K, MAX_PAGE_SIZE
+from matcher.service_imports import ImportReport
 from matcher.store.codec import need_record
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
@@ -19,33 +20,25 @@ router = APIRouter(prefix="/v1/needs", tags=["needs"])
 @router.get("", response_model=NeedPage)
 def list_needs(
     service: ServiceDep,
-    settings: SettingsDep,
     key: StaffOrMember,
     type: Annotated[str | None, Query()] = None,
     location: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> NeedPage:
-    check_page_size(limit, settings)
-    needs = sorted(service.engine.cluster.needs.values(), key=lambda n: n.id)
-    needs = [
-        n
-        for n in needs
-        if (type is None or n.type.value == type)
-        and (location is None or n.location.casefold() == location.casefold())
-    ]
+    needs = service.needs(type, location)
     items = [NeedOut(**need_record(n)) for n in needs[offset : offset + limit]]
     return NeedPage(items=items, total=len(needs), offset=offset, limit=limit)
 
 
 @router.get("/{need_id}", response_model=NeedOut)
 def get_need(need_id: str, service: ServiceDep, key: StaffOrMember) -> NeedOut:
-    return NeedOut(**need_record(service.engine.cluster.need(need_id)))
+    return NeedOut(**need_record(service.need(need_id)))
 
 
 @router.post("", response_model=NeedOut, status_code=201)
 def create_need(body: NeedIn, service: ServiceDep, key: StaffKey) -> NeedOut:
-    if body.id in service.engine.cluster.needs:
+    if service.has_need(body.id):
         raise ApiError(409, "conflict", f"need {body.id!r} exists; use PUT to replace it")
     need, _ = service.put_need(body.model_dump(mode="json"), key.actor)
     return NeedOut(**need_record(need))
@@ -60,7 +53,7 @@ def replace_need(need_id: str, body: NeedIn, service: ServiceDep, key: StaffKey)
             "the id in the body differs from the path",
             [{"field": "id", "message": f"expected {need_id!r}"}],
         )
-    service.engine.cluster.need(need_id)
+    service.need(need_id)  # 404 for an unknown id; POST creates
     need, _ = service.put_need(body.model_dump(mode="json"), key.actor)
     return NeedOut(**need_record(need))
 
@@ -92,7 +85,7 @@ def need_matches(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> MatchList | Response:
     flt = filters_of(FiltersIn(kind=kind, country=country))
-    results = service.engine.need_matches(need_id, k, flt, local=local)
+    results = service.need_matches(need_id, k, flt, local)
     if format == "csv":
         return Response(matches_csv(results), media_type="text/csv")
     return match_list(results)

@@ -5,17 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api.convert import filters_of, match_list, matches_csv, org_view
-from api.deps import (
-    AnyKey,
-    ServiceDep,
-    SettingsDep,
-    StaffKey,
-    StaffOrMember,
-    check_page_size,
-    ensure_own_org,
-)
+from api.deps import AnyKey, ServiceDep, StaffKey, StaffOrMember, ensure_own_org
 from api.errors import ApiError
-from api.schemas.matching import MAX_K, FiltersIn, MatchList
+from api.schemas.matching import FiltersIn, MatchList
 from api.schemas.organisations import (
     Kind,
     OrganisationIn,
@@ -24,8 +16,8 @@ from api.schemas.organisations import (
     OrganisationPublic,
 )
 from matcher.filters import Filters
-from matcher.model import Organisation
-from matcher.service import ImportReport
+from matcher.limits import MAX_K, MAX_PAGE_SIZE
+from matcher.service_imports import ImportReport
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 OrgView = OrganisationOut | OrganisationPublic
@@ -34,7 +26,6 @@ OrgView = OrganisationOut | OrganisationPublic
 @router.get("", response_model=OrganisationPage)
 def list_organisations(
     service: ServiceDep,
-    settings: SettingsDep,
     key: AnyKey,
     kind: Annotated[list[Kind], Query()] = [],  # noqa: B006 - FastAPI reads defaults, never mutates
     country: Annotated[list[str], Query()] = [],  # noqa: B006
@@ -42,38 +33,29 @@ def list_organisations(
     area: Annotated[list[str], Query()] = [],  # noqa: B006
     name: Annotated[str | None, Query(max_length=300)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> OrganisationPage:
-    check_page_size(limit, settings)
     flt = Filters(
         kinds=tuple(kind),
         countries=tuple(c.upper() for c in country),
         cities=tuple(city),
         areas=tuple(area),
     )
-    orgs = [o for o in _by_name(service, name) if flt.admits(o)]
+    orgs = service.organisations(flt, name)
     page = orgs[offset : offset + limit]
     return OrganisationPage(
         items=[org_view(o, key) for o in page], total=len(orgs), offset=offset, limit=limit
     )
 
 
-def _by_name(service: ServiceDep, name: str | None) -> list[Organisation]:
-    """All organisations in id order, or those whose name matches, best first."""
-    orgs = service.engine.cluster.organisations
-    if not name:
-        return [orgs[i] for i in sorted(orgs)]
-    return [orgs[i] for i in service.find_names(name) if i in orgs]
-
-
 @router.get("/{org_id}", response_model=OrgView)
 def get_organisation(org_id: str, service: ServiceDep, key: AnyKey) -> OrgView:
-    return org_view(service.engine.cluster.organisation(org_id), key)
+    return org_view(service.organisation(org_id), key)
 
 
 @router.post("", response_model=OrganisationOut, status_code=201)
 def create_organisation(body: OrganisationIn, service: ServiceDep, key: StaffKey) -> OrgView:
-    if body.id in service.engine.cluster.organisations:
+    if service.has_organisation(body.id):
         raise ApiError(409, "conflict", f"organisation {body.id!r} exists; use PUT to replace it")
     org, _ = service.put_organisation(body.model_dump(mode="json"), key.actor)
     return org_view(org, key)
@@ -91,7 +73,7 @@ def replace_organisation(
             "the id in the body differs from the path",
             [{"field": "id", "message": f"expected {org_id!r}"}],
         )
-    service.engine.cluster.organisation(org_id)  # 404 for an unknown id; POST creates
+    service.organisation(org_id)  # 404 for an unknown id; POST creates
     org, _ = service.put_organisation(body.model_dump(mode="json"), key.actor)
     return org_view(org, key)
 

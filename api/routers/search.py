@@ -19,7 +19,7 @@ def search(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> MatchList | Response:
     """Candidates for a thesis or need text; `format=csv` returns a file for spreadsheets."""
-    results = service.engine.search(body.text, body.k, filters_of(body))
+    results = service.search(body.text, body.k, filters_of(body), asker=key.org_id)
     if format == "csv":
         headers = {"Content-Disposition": 'attachment; filename="candidates.csv"'}
         return Response(matches_csv(results), media_type="text/csv", headers=headers)
@@ -28,4 +28,4 @@ def search(
 
 @router.post("/areas", response_model=list[AreaOut])
 def areas(body: AreasRequest, service: ServiceDep, key: AnyKey) -> list[AreaOut]:
-    return [area_out(a) for a in service.engine.areas(body.text)]
+    return [area_out(a) for a in service.areas(body.text)]

@@ -14,9 +14,9 @@ from matcher.consortium import (
     ConsortiumRequest,
     CountryRequirement,
     RoleRequirement,
-    build_consortium,
 )
-from matcher.shortlist import Category, ShortlistRequest, build_shortlist, shortlist_csv
+from matcher.limits import MAX_TEXT_CHARS
+from matcher.shortlist import Category, ShortlistRequest, shortlist_csv
 
 router = APIRouter(prefix="/v1", tags=["staff tools"])
 
@@ -38,7 +38,7 @@ class CountryIn(BaseModel):
 class ConsortiumIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     need_id: str | None = Field(default=None, max_length=128)
-    text: str = Field(default="", max_length=5_000)
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
     min_size: int = Field(default=3, ge=1, le=30)
     max_size: int = Field(default=5, ge=1, le=30)
     areas: list[str] = Field(default_factory=list, max_length=10)
@@ -115,7 +115,7 @@ class ShortlistIn(BaseModel):
 def consortia(body: ConsortiumIn, service: ServiceDep, key: StaffKey) -> dict[str, Any]:
     """The best team for a need and alternatives: members, contributions, coverage, gaps,
     rules met and the score; an impossible request is a 422 naming the failing rule."""
-    return dict(to_jsonable(build_consortium(service.engine, body.to_request())))
+    return dict(to_jsonable(service.consortium(body.to_request())))
 
 
 @router.post("/shortlists", response_model=None)
@@ -126,7 +126,7 @@ def shortlists(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> dict[str, Any] | Response:
     """Up to `per_category` eligible companies per category, with evidence; CSV for a jury."""
-    shortlist = build_shortlist(service.engine, body.to_request())
+    shortlist = service.shortlist(body.to_request())
     if format == "csv":
         headers = {"Content-Disposition": 'attachment; filename="shortlist.csv"'}
         return Response(shortlist_csv(shortlist), media_type="text/csv", headers=headers)

@@ -5,8 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.organisations import Kind, StageName
-
-MAX_K = 100
+from matcher.limits import MAX_K, MAX_TEXT_CHARS
 
 
 class FiltersIn(BaseModel):
@@ -21,13 +20,13 @@ class FiltersIn(BaseModel):
 
 
 class SearchRequest(FiltersIn):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(default=10, ge=1, le=MAX_K)
 
 
 class AreasRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=5_000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 class TextPairOut(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.organisations import Kind
+from matcher.limits import MAX_TEXT_CHARS
 
 NeedTypeName = Literal["project", "call", "city_need", "import_substitution"]
 
@@ -14,7 +15,7 @@ class NeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=128)
     title: str = Field(min_length=1, max_length=500)
-    description: str = Field(default="", max_length=5_000)
+    description: str = Field(default="", max_length=MAX_TEXT_CHARS)
     type: NeedTypeName = "city_need"
     owner_id: str | None = Field(default=None, max_length=128)
     areas: list[str] = Field(default_factory=list, max_length=10)

@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matcher.limits import MAX_TEXT_CHARS
+
 Kind = Literal[
     "sme",
     "company",
@@ -20,7 +22,7 @@ StageName = Literal["idea", "seed", "early", "growth", "mature"]
 class EvidenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(default="", max_length=300)
-    text: str = Field(min_length=1, max_length=5_000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     kind: str = Field(default="project", max_length=32)
     year: int | None = Field(default=None, ge=1900, le=2100)
     ref: str | None = Field(default=None, max_length=128)
@@ -36,7 +38,7 @@ class OrganisationIn(BaseModel):
     country: str = Field(min_length=2, max_length=2)
     city: str = Field(default="", max_length=300)
     region: str = Field(default="", max_length=300)
-    description: str = Field(default="", max_length=5_000)
+    description: str = Field(default="", max_length=MAX_TEXT_CHARS)
     offers: list[str] = Field(default_factory=list, max_length=50)
     seeks: list[str] = Field(default_factory=list, max_length=50)
     areas: list[str] = Field(default_factory=list, max_length=10)

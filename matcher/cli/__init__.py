@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from embeddings.index import single_threaded_search
 from matcher.cli import commands
 from matcher.cli.config import add_common_options, quiet_libraries
 from matcher.cli.registry_commands import REGISTRY_COMMANDS
 from matcher.cli.service_commands import register_keys, register_serve
+from matcher.config import single_threaded_queries
 from matcher.errors import DataValidationError, MatchmakerError
 
 
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
-    single_threaded_search()
+    single_threaded_queries()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

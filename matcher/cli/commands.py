@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from matcher.cli.config import open_engine, open_service, settings_from
+from matcher.cli.config import open_service, settings_from
 from matcher.cli.output import area_rows, as_csv, as_json, as_table, match_rows
 from matcher.cli.staff_commands import register_consortium, register_shortlist
 from matcher.filters import Filters
@@ -68,14 +68,13 @@ def register_build(sub: Sub, add_common: AddCommon) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    settings = settings_from(args)
-    engine = open_service(args, policy="always" if args.force else "auto").engine
-    info = engine.info()
-    for warning in info.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    settings = settings_from(args).engine
+    with open_service(args, policy="always" if args.force else "auto") as service:
+        info = service.engine.info()
+        links = len(service.store.partnerships())
     print(
-        f"{info.organisations} organisations, {info.needs} needs, {info.partnerships} "
-        f"partnerships; {info.vectors} vectors ({info.model_id}, dim {info.dimension}); "
+        f"{info.organisations} organisations, {info.needs} needs, {links} partnerships; "
+        f"{info.vectors} vectors ({info.model_id}, dim {info.dimension}, {info.backend} index); "
         f"index: {info.index_status}; {time.perf_counter() - started:.1f} s"
     )
     print(f"index at {settings.index_dir}")
@@ -88,9 +87,13 @@ def register_partners(sub: Sub, add_common: AddCommon) -> None:
     p.add_argument("org_id")
     for add in (add_common, _filter_options, _output_options):
         add(p)
-    p.set_defaults(
-        handler=lambda a: emit(a, open_engine(a).partners(a.org_id, a.k, filters_from(a)))
-    )
+    p.set_defaults(handler=run_partners)
+
+
+def run_partners(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        emit(args, service.partners(args.org_id, args.k, filters_from(args)))
+    return 0
 
 
 def register_search(sub: Sub, add_common: AddCommon) -> None:
@@ -98,7 +101,13 @@ def register_search(sub: Sub, add_common: AddCommon) -> None:
     p.add_argument("text")
     for add in (add_common, _filter_options, _output_options):
         add(p)
-    p.set_defaults(handler=lambda a: emit(a, open_engine(a).search(a.text, a.k, filters_from(a))))
+    p.set_defaults(handler=run_search)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        emit(args, service.search(args.text, args.k, filters_from(args)))
+    return 0
 
 
 def register_needs(sub: Sub, add_common: AddCommon) -> None:
@@ -111,21 +120,18 @@ def register_needs(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_needs(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    if args.need_id is None:
-        rows = [
-            {"id": n.id, "type": n.type.value, "location": n.location, "title": n.title}
-            for n in engine.cluster.needs.values()
-        ]
-        print(
-            as_json(rows)
-            if args.json
-            else as_csv(rows)
-            if args.csv
-            else as_table(rows, {"title": 80})
-        )
-        return 0
-    emit(args, engine.need_matches(args.need_id, args.k, filters_from(args), local=args.local))
+    with open_service(args) as service:
+        if args.need_id is not None:
+            results = service.need_matches(args.need_id, args.k, filters_from(args), args.local)
+            emit(args, results)
+            return 0
+        needs = service.needs()
+    rows = [
+        {"id": n.id, "type": n.type.value, "location": n.location, "title": n.title} for n in needs
+    ]
+    print(
+        as_json(rows) if args.json else as_csv(rows) if args.csv else as_table(rows, {"title": 80})
+    )
     return 0
 
 
@@ -139,8 +145,8 @@ def register_areas(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_areas(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    scores = engine.areas_of(args.org) if args.org else engine.areas(args.text or "")
+    with open_service(args) as service:
+        scores = service.areas_of(args.org) if args.org else service.areas(args.text or "")
     if args.json:
         print(as_json(scores))
     else:

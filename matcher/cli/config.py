@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from matcher.engine import Matchmaker
+from matcher.config import ENV_DATA, ENV_MODEL, ENV_STORE, AppSettings, settings_from_env
 from matcher.index_sync import RebuildPolicy
 from matcher.service import ClusterService
-from matcher.settings import DEFAULT_DATA_DIR, DEFAULT_STORE_DIR, EngineSettings
-from matcher.store import Store, sqlite_url
-
-ENV_DATA = "MATCHER_DATA_DIR"
-ENV_STORE = "MATCHER_STORE_DIR"
-ENV_MODEL = "MATCHER_MODEL"
-ENV_DATABASE = "MATCHER_DATABASE_URL"
-
-
-def default_model() -> str:
-    from embeddings.factory import DEFAULT_ENCODER
-
-    return DEFAULT_ENCODER
+from matcher.store import Store
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -31,37 +20,30 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help=f"encoder name or local path (env {ENV_MODEL})")
 
 
-def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> EngineSettings:
-    env = os.environ if env is None else env
-    return EngineSettings(
-        data_dir=args.data or Path(env.get(ENV_DATA) or DEFAULT_DATA_DIR),
-        store_dir=args.store or Path(env.get(ENV_STORE) or DEFAULT_STORE_DIR),
-        model=args.model or env.get(ENV_MODEL) or default_model(),
-        show_progress=True,
-    )
+def settings_from(args: argparse.Namespace) -> AppSettings:
+    return settings_from_env(os.environ, args.data, args.store, args.model, show_progress=True)
 
 
-def database_url(settings: EngineSettings, env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return env.get(ENV_DATABASE) or sqlite_url(settings.store_dir / "store.sqlite")
-
-
-def open_service(args: argparse.Namespace, policy: RebuildPolicy = "auto") -> ClusterService:
-    """The store (seeded from the data folder when empty) and the engine over it.
+@contextmanager
+def open_service(
+    args: argparse.Namespace, policy: RebuildPolicy = "auto"
+) -> Iterator[ClusterService]:
+    """The store (seeded from the data folder when empty) and the engine over it; on the
+    way out the index is saved if anything changed, so the next command starts warm.
 
     The CLI reads the same store as the HTTP service, so both always show the same data.
     """
     from embeddings.language import detect_language
 
     settings = settings_from(args)
-    store = Store(database_url(settings))
-    return ClusterService.open(
-        settings, store, settings.data_dir, detect_language=detect_language, policy=policy
+    store = Store(settings.database_url)
+    service = ClusterService.open(
+        settings.engine, store, settings.seed_dir, detect_language=detect_language, policy=policy
     )
-
-
-def open_engine(args: argparse.Namespace) -> Matchmaker:
-    return open_service(args).engine
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 def quiet_libraries() -> None:

@@ -59,6 +59,19 @@ def register_eval(sub: Any, add_common: Any) -> None:
         help="with --tune: also pool this encoder's tune queries (repeatable), so that the "
         "weights suit several encoders",
     )
+    c.add_argument(
+        "--pool",
+        action="store_true",
+        help="rank through the engine's candidate pool (as it serves a large cluster; CORDIS "
+        "is small enough to be scored exactly) instead of scoring every organisation; a "
+        "target outside the pool counts as missed",
+    )
+    c.add_argument(
+        "--passage-words",
+        type=int,
+        help="split evidence into passages of at most this many words (default: the "
+        "engine's; a large number such as 100000 keeps every project text whole)",
+    )
     c.add_argument("--limit", type=int, help="only the first N queries (a quick check)")
     c.add_argument("--out", type=Path, help="results file (default: benchmarks/results/...)")
     c.add_argument(
@@ -74,8 +87,13 @@ def run_cordis_eval(args: argparse.Namespace) -> int:
 
     if args.data is None:
         raise ConfigError("give the CORDIS folder with --data")
-    settings = settings_from(args)
-    job = _Run(args, settings, settings.ranking)
+    settings = settings_from(args).engine
+    ranking = settings.ranking
+    if args.passage_words:
+        ranking = replace(ranking, passage_words=args.passage_words)
+    if args.pool:  # the pool even where the engine would score every organisation
+        ranking = replace(ranking, pool=replace(ranking.pool, exact_chunks=0))
+    job = _Run(args, settings, ranking)
     setup = _prepare(job)
     job.prepared = time.perf_counter()
     if args.tune:
@@ -97,11 +115,11 @@ def _prepare(job: _Run, model: str | None = None) -> Setup:
     data = load_cordis(job.args.data, with_graph=not job.args.no_graph_file)
     queries = read_queries(job.queries_file)[: job.args.limit]
     cache = EmbeddingCache(job.settings.store_dir / "cordis" / "embeddings.sqlite")
-    encoder = CachedEncoder(create_encoder(model or job.settings.model), cache)
+    encoder = CachedEncoder(create_encoder(model or job.settings.model, workers=None), cache)
     taxonomy = load_taxonomy(job.settings.taxonomy_path)
     print(f"{len(queries)} queries; encoding with {encoder.model_id} (cached)", file=sys.stderr)
     protocol = Protocol(job.args.profile_until)
-    return prepare(data, queries, protocol, encoder, taxonomy, job.ranking, show_progress=True)
+    return prepare(data, queries, protocol, encoder, taxonomy, job.ranking, True, not job.args.pool)
 
 
 def _tune(job: _Run, setup: Setup) -> None:
@@ -127,6 +145,10 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
 
     summaries = {name: summary_of(t) for name, t in tallies.items()}
     print(table(summaries))
+    for name, summary in summaries.items():
+        if "pool_recall_of_exact_top10" in summary:
+            recall = summary["pool_recall_of_exact_top10"]
+            print(f"{name}: the pool's top 10 holds {recall:.3f} of the exact top 10")
     for name in [n for n in HYBRIDS if n in summaries]:
         print(slice_table(summaries, name))
     elapsed = time.perf_counter() - job.started
@@ -138,6 +160,8 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
         "halves": "tune: sha256(project_id) even; report: odd",
         "model": setup.state.encoder.model_id,
         "participation_graph_file": not job.args.no_graph_file,
+        "scoring": "candidate pool" if job.args.pool else "every organisation (exact)",
+        "passage_words": job.ranking.passage_words,
         "weights": {
             "need": dict(job.ranking.need_weights),
             "search": dict(job.ranking.search_weights),
@@ -147,7 +171,10 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
     }
     model = _slug(job.settings.model)
     tuned = "_tuned" if job.tuned else ""
-    out = job.args.out or RESULTS_DIR / f"cordis_{setup.protocol.name}_{model}{tuned}.json"
+    variant = ("_pool" if job.args.pool else "") + (
+        f"_passages{job.args.passage_words}" if job.args.passage_words else ""
+    )
+    out = job.args.out or RESULTS_DIR / f"cordis_{setup.protocol.name}_{model}{tuned}{variant}.json"
     write_json(out, meta, summaries)
     print(f"{len(setup.cases)} queries in {elapsed:.0f} s; results in {out}", file=sys.stderr)
 

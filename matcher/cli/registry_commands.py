@@ -24,11 +24,11 @@ def register_import(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    service = open_service(args)
-    reports = [
-        service.import_file(_entity(path), path.name, path.read_bytes(), CLI_ACTOR)
-        for path in _import_files(args.path)
-    ]
+    with open_service(args) as service:
+        reports = [
+            service.import_file(_entity(path), path.name, path.read_bytes(), CLI_ACTOR)
+            for path in _import_files(args.path)
+        ]
     if args.json:
         print(as_json(reports))
         return 0
@@ -67,17 +67,11 @@ def register_find(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_find(args: argparse.Namespace) -> int:
-    service = open_service(args)
-    orgs = service.engine.cluster.organisations
+    with open_service(args) as service:
+        found = [service.organisation(i) for i in service.find_names(args.name, args.k)]
     rows = [
-        {
-            "id": i,
-            "name": orgs[i].name,
-            "kind": orgs[i].kind.value,
-            "country": orgs[i].country,
-            "city": orgs[i].city,
-        }
-        for i in service.find_names(args.name, args.k)
+        {"id": o.id, "name": o.name, "kind": o.kind.value, "country": o.country, "city": o.city}
+        for o in found
     ]
     print(as_json(rows) if args.json else as_table(rows))
     return 0
@@ -91,7 +85,8 @@ def register_duplicates(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_duplicates(args: argparse.Namespace) -> int:
-    pairs = open_service(args).duplicates()
+    with open_service(args) as service:
+        pairs = service.duplicates()
     if args.json:
         print(as_json(pairs))
     else:
@@ -122,13 +117,15 @@ def register_merge(sub: Sub, add_common: AddCommon) -> None:
 
 def run_merge(args: argparse.Namespace) -> int:
     choose = dict(item.split("=", 1) for item in args.take if "=" in item)
-    entry = open_service(args).merge(args.ids, args.survivor, choose, CLI_ACTOR)
+    with open_service(args) as service:
+        entry = service.merge(args.ids, args.survivor, choose, CLI_ACTOR)
     print(f"{entry.merge_id}: {', '.join(entry.merged_ids)} -> {entry.survivor_id}")
     return 0
 
 
 def run_unmerge(args: argparse.Namespace) -> int:
-    entry = open_service(args).unmerge(args.merge_id, CLI_ACTOR, args.force)
+    with open_service(args) as service:
+        entry = service.unmerge(args.merge_id, CLI_ACTOR, args.force)
     print(f"undone {entry.merge_id}: restored {', '.join(entry.merged_ids)}")
     return 0
 

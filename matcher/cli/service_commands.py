@@ -8,15 +8,16 @@ import sys
 from pathlib import Path
 
 from matcher.cli.commands import AddCommon, Sub
-from matcher.cli.config import database_url, settings_from
+from matcher.cli.config import settings_from
 from matcher.cli.output import as_json, as_table
+from matcher.config import ENV_DATA, ENV_MODEL, ENV_STORE
 from matcher.store import Role, Store, create_key, list_keys, revoke_key
 
 CLI_ACTOR = "cli"
 
 
 def store_from(args: argparse.Namespace) -> Store:
-    return Store(database_url(settings_from(args)))
+    return Store(settings_from(args).database_url)
 
 
 def register_serve(sub: Sub, add_common: AddCommon) -> None:
@@ -30,12 +31,12 @@ def register_serve(sub: Sub, add_common: AddCommon) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = settings_from(args)
+    settings = settings_from(args).engine
     # the service reads its settings from the environment at start-up, like under any ASGI server
-    os.environ["MATCHER_STORE_DIR"] = str(settings.store_dir)
-    os.environ["MATCHER_MODEL"] = settings.model
+    os.environ[ENV_STORE] = str(settings.store_dir)
+    os.environ[ENV_MODEL] = settings.model
     if args.data:
-        os.environ["MATCHER_DATA_DIR"] = str(Path(args.data).resolve())
+        os.environ[ENV_DATA] = str(Path(args.data).resolve())
     _bootstrap_key(store_from(args))
     print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
     # a factory string, not an import: the CLI does not depend on the api package

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matcher.cli.config import open_engine
+from matcher.cli.config import open_service
 from matcher.cli.output import as_json, as_table
 from matcher.consortium import (
     ConsortiumRequest,
@@ -19,14 +19,13 @@ from matcher.consortium import (
     CountryRequirement,
     RoleRequirement,
     Team,
-    build_consortium,
 )
 from matcher.errors import InfeasibleRequestError
+from matcher.service import ClusterService
 from matcher.shortlist import (
     Category,
     Shortlist,
     ShortlistRequest,
-    build_shortlist,
     shortlist_csv,
     shortlist_json,
     shortlist_rows,
@@ -111,10 +110,14 @@ def register_consortium(sub: Sub, add_common: AddCommon) -> None:
 
 
 def run_consortium(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
+    with open_service(args) as service:
+        return _consortium(args, service)
+
+
+def _consortium(args: argparse.Namespace, service: ClusterService) -> int:
     asker = args.asker
     if args.with_owner and args.need_id:
-        asker = engine.cluster.need(args.need_id).owner_id
+        asker = service.need(args.need_id).owner_id
     request = ConsortiumRequest(
         need_id=args.need_id,
         text=args.text,
@@ -132,7 +135,7 @@ def run_consortium(args: argparse.Namespace) -> int:
         pool_size=args.pool,
     )
     try:
-        result = build_consortium(engine, request)
+        result = service.consortium(request)
     except InfeasibleRequestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         for reason in exc.reasons[1:]:  # the first one is in the message
@@ -238,7 +241,8 @@ def run_shortlist(args: argparse.Namespace) -> int:
         max_categories_per_company=args.per_company,
         exclude=tuple(args.exclude),
     )
-    shortlist = build_shortlist(open_engine(args), request)
+    with open_service(args) as service:
+        shortlist = service.shortlist(request)
     if args.export:
         args.export.mkdir(parents=True, exist_ok=True)
         (args.export / "shortlist.csv").write_text(shortlist_csv(shortlist), encoding="utf-8")

@@ -55,7 +55,7 @@ class PoolData:
 def resolve(engine: Matchmaker, request: ConsortiumRequest) -> NeedSpec:
     role_kinds = tuple(k for role in request.roles for k in role.kinds)
     if request.need_id:
-        need = engine.cluster.need(request.need_id)
+        need = engine.need(request.need_id)
         title, description, need_areas = need.title, need.description, need.areas
         need_kinds = tuple(k.value for k in need.kinds)
     else:
@@ -126,7 +126,7 @@ def pool_data(
     scores: dict[str, float],
 ) -> PoolData:
     vectors = engine.encode_queries([c.text for c in competences])
-    orgs = tuple(engine.cluster.organisation(o) for o in pool)
+    orgs = tuple(engine.organisation(o) for o in pool)
     chunks = tuple(engine.capabilities(o) for o in pool)
     raw = np.zeros((len(pool), len(competences)))
     arg = np.full((len(pool), len(competences)), -1)

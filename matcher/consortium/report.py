@@ -95,7 +95,7 @@ def _chunk(ctx: ReportContext, m: int, j: int) -> tuple[str, str]:
     if k < 0:
         return "", ""
     chunks = ctx.data.chunks[m]
-    return chunks.chunks[k].field, chunks.texts[k]
+    return chunks.fields[k], chunks.texts[k]
 
 
 def _competence_rows(ctx: ReportContext, team: list[int]) -> list[CoverageRow]:

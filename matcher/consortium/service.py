@@ -27,7 +27,7 @@ def build_consortium(engine: Matchmaker, request: ConsortiumRequest) -> Consorti
     Raises DataValidationError for a malformed request, NotFoundError for an unknown need,
     InfeasibleRequestError (with every reason) when no team can meet the rules.
     """
-    validate(request, engine.cluster, engine.taxonomy)
+    validate(request, engine.snapshot(), engine.taxonomy)
     spec = resolve(engine, request)
     competences = competences_of(spec)
     pool, ranked, scores = build_pool(engine, spec, request)

@@ -12,16 +12,14 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache, cached_property
 
 import numpy as np
 
+from matcher.chunking import CAPABILITY_FIELDS
 from matcher.evaluation.harness import Ranker, Scored
 from matcher.lexical import tokens
+from matcher.ranking.chunks import PoolChunks
 from matcher.ranking.components import combine, per_owner_max
-from matcher.ranking.hybrid import usable_chunks
-from matcher.ranking.lexicon import Lexicon
 from matcher.settings import RankingSettings
 
 BASELINES = ("random", "popularity", "bm25", "tfidf", "partners")
@@ -59,7 +57,8 @@ def weighted(weights: Mapping[str, float]) -> Ranker:
 
 def _random(s: Scored) -> np.ndarray:
     seed = int(hashlib.sha256(s.case.query.project_id.encode()).hexdigest()[:8], 16)
-    return np.random.default_rng(seed).random(s.setup.state.derived.table.size)
+    every_row = np.random.default_rng(seed).random(s.setup.state.index.catalog.row_count)
+    return every_row[s.signals.rows]
 
 
 def _past_partners(s: Scored) -> np.ndarray:
@@ -67,55 +66,32 @@ def _past_partners(s: Scored) -> np.ndarray:
     popularity = s.signals.components["track_record"]
     if s.case.asker is None:
         return popularity
-    graph = s.setup.state.derived.links.graph
-    return graph.ties(s.case.asker, s.case.holdout.group) + 1e-3 * popularity
+    ties = s.setup.state.graph.ties(s.case.asker, s.signals.rows, s.case.holdout.group)
+    return ties + 1e-3 * popularity
 
 
 def _tfidf_best_match(s: Scored) -> np.ndarray:
-    table = s.setup.state.derived.table
-    usable = usable_chunks(table, s.case.holdout)
-    held = table.leave_out_docs(table.ref_mask(s.case.holdout.refs))
-    cosine = _tfidf(table.lexicon).cosines(s.case.text, held)[table.doc]
-    return per_owner_max(np.where(usable, cosine, -np.inf), table.owner, table.size)
-
-
-@cache
-def _tfidf(lexicon: Lexicon) -> TfIdf:
-    return TfIdf(lexicon)
-
-
-@dataclass(frozen=True, eq=False)
-class TfIdf:
-    """Cosine of sublinear TF-IDF vectors, on the lexicon's tokens and postings."""
-
-    lexicon: Lexicon
-
-    @cached_property
-    def _terms(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.lexicon.starts) - 1), np.diff(self.lexicon.starts))
-
-    def cosines(self, query: str, leave_out: Sequence[int] = ()) -> np.ndarray:
-        lex = self.lexicon
-        idf = self._idf(leave_out)
-        weights = (1 + np.log(lex.counts)) * idf[self._terms]
-        norms = np.sqrt(np.bincount(lex.docs, weights=weights**2, minlength=len(lex)))
-        out = np.zeros(len(lex))
-        asked = {
-            lex.vocabulary[t]: n for t, n in Counter(tokens(query)).items() if t in lex.vocabulary
-        }
-        q_norm = math.sqrt(sum(((1 + math.log(n)) * idf[t]) ** 2 for t, n in asked.items()))
-        for t, n in asked.items():
-            lo, hi = lex.starts[t], lex.starts[t + 1]
-            out[lex.docs[lo:hi]] += (1 + math.log(n)) * idf[t] * weights[lo:hi]
-        out /= np.maximum(norms, 1e-12) * max(q_norm, 1e-12)
-        out[list(leave_out)] = 0.0
-        return out
-
-    def _idf(self, leave_out: Sequence[int]) -> np.ndarray:
-        """Smoothed idf (as scikit-learn's), with the left-out documents forgotten."""
-        lex = self.lexicon
-        df = np.diff(lex.starts).astype(np.float64)
-        for row in leave_out:
-            df[lex.doc_terms[row]] -= 1
-        n = len(lex) - len(leave_out)
-        return np.log((1 + n) / (1 + df)) + 1
+    """Each row's best cosine of sublinear TF-IDF vectors (idf smoothed as scikit-learn's,
+    the held-out texts forgotten) between the query and one of its capability chunks."""
+    state, holdout = s.setup.state, s.case.holdout
+    lexicon = state.lexicon
+    chunks = PoolChunks.gather(state, s.signals.rows)
+    usable = chunks.field_mask(state, CAPABILITY_FIELDS) & ~chunks.ref_mask(
+        holdout.ref_codes(state)
+    )
+    df, documents = lexicon.document_frequencies(lexicon.hidden_texts(holdout.slots(state)))
+    idf = np.log((1 + documents) / (1 + df)) + 1
+    terms, counts, which = lexicon.term_frequencies(chunks.slots)
+    weights = (1 + np.log(counts)) * idf[terms]
+    norms = np.sqrt(np.bincount(which, weights=weights**2, minlength=len(chunks.slots)))
+    asked = Counter(t for t in tokens(s.case.text) if t in lexicon.vocabulary)
+    query = {
+        lexicon.vocabulary[t]: (1 + math.log(n)) * idf[lexicon.vocabulary[t]]
+        for t, n in asked.items()
+    }
+    q_norm = math.sqrt(sum(w * w for w in query.values()))
+    hits = np.asarray([query.get(int(t), 0.0) for t in terms.tolist()])
+    dots = np.bincount(which, weights=hits * weights, minlength=len(chunks.slots))
+    cosine = dots / (np.maximum(norms, 1e-12) * max(q_norm, 1e-12))
+    values = np.where(usable, cosine, -np.inf)
+    return per_owner_max(values, chunks.position, len(s.signals.rows))

@@ -1,29 +1,34 @@
 """Runs a protocol through the engine's own ranking code and collects the metrics.
 
-`prepare` builds what the engine would hold for the CORDIS cluster (index, RankingState,
-its derived arrays) once, and encodes every query text once (through the embedding cache).
-`run` then asks, for each query, matcher.ranking.hybrid.text_signals for every component
-of every organisation with the held-out project masked, and lets each ranker turn them
-into scores; nothing is rebuilt per query.
+`prepare` builds what the engine would hold for the CORDIS cluster (its RankingState) once,
+and encodes every query text once (through the embedding cache). `run` then ranks each
+query with the engine's two stages (matcher.ranking.text.text_pool, then
+matcher.ranking.hybrid.text_signals) with the held-out project masked, and lets each ranker
+turn the signals into scores; nothing is rebuilt per query. `exhaustive` scores every
+organisation (the exact ranking, the reference); otherwise the engine's candidate pool is
+used, and a target the pool misses counts as not found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from embeddings import Encoder
-from matcher.areas import AreaTagger
-from matcher.chunking import build_index, centering_of
+from matcher.chunking import CAPABILITY_FIELDS
 from matcher.cordis import CordisData
 from matcher.evaluation.metrics import QueryMetrics, metrics_of, target_ranks
 from matcher.evaluation.protocol import Case, Protocol, Query, half_of, slices_of
-from matcher.ranking.hybrid import TextQueryArrays, TextSignals, text_signals
+from matcher.ranking.hybrid import Holdout, TextQueryArrays, TextSignals, text_signals
 from matcher.ranking.state import RankingState
+from matcher.ranking.text import text_pool
 from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
+
+MISSED = 10**9  # the rank of a target the candidate pool did not bring in
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,16 @@ class Setup:
     state: RankingState
     cases: tuple[Case, ...]
     vectors: np.ndarray  # query vectors, one row per case
+    exhaustive: bool = True
+
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Row -> position of its id in sorted order: the engine's tie-break."""
+        ids = self.state.index.catalog.ids
+        order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+        ranks = np.empty(len(ids), dtype=np.int64)
+        ranks[order] = np.arange(len(ids))
+        return ranks
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,8 @@ class Tally:
 
     by_half: dict[str, list[QueryMetrics]] = field(default_factory=dict)
     by_slice: dict[str, list[QueryMetrics]] = field(default_factory=dict)
+    # with the candidate pool: the share of the exact ranking's top 10 in the pool's top 10
+    pool_recall: list[float] = field(default_factory=list)
 
     def add(self, half: str, overall: QueryMetrics, slices: Mapping[str, QueryMetrics]) -> None:
         self.by_half.setdefault(half, []).append(overall)
@@ -68,43 +85,68 @@ def prepare(
     taxonomy: Taxonomy,
     settings: RankingSettings,
     show_progress: bool = False,
+    exhaustive: bool = True,
 ) -> Setup:
     cluster = data.cluster(protocol.until_year)
-    index = build_index(list(cluster.organisations.values()), encoder, show_progress)
-    tagger = AreaTagger(taxonomy, encoder, settings.area_threshold, centering_of(index))
-    state = RankingState(cluster, index, encoder, taxonomy, tagger, settings)
+    state = RankingState.build(cluster, encoder, taxonomy, settings, show_progress=show_progress)
     cases = tuple(_cases(data, state, protocol, queries))
     texts = [c.text for c in cases]
     vectors = state.query_vectors(texts) if texts else np.zeros((0, encoder.dimension))
-    return Setup(data, protocol, state, cases, vectors)
+    return Setup(data, protocol, state, cases, vectors, exhaustive)
 
 
 def _cases(
     data: CordisData, state: RankingState, protocol: Protocol, queries: Iterable[Query]
 ) -> Iterator[Case]:
-    table = state.derived.table
+    row_of = state.index.catalog.row_of
     for query in queries:
         project = data.projects.get(query.project_id)
         if project is None or not protocol.asks(data, query):
             continue
-        targets = [table.row_of[t] for t in query.targets if t in table.row_of]
-        if not targets:
+        holdout = protocol.holdout(data, row_of, query)
+        rows = np.asarray([row_of[t] for t in query.targets if t in row_of], dtype=np.int64)
+        targets = _with_usable_text(state, rows, holdout)
+        if not len(targets):
             continue  # time split: no target has a profile yet
-        yield Case(
-            query,
-            f"{project.title}. {project.objective}".strip(),
-            table.row_of.get(query.coordinator),
-            np.asarray(targets, dtype=np.int64),
-            protocol.holdout(data, table, query),
-            half_of(query.project_id),
-        )
+        text = f"{project.title}. {project.objective}".strip()
+        asker = row_of.get(query.coordinator)
+        yield Case(query, text, asker, targets, holdout, half_of(query.project_id))
 
 
-def signals_of(setup: Setup, i: int) -> TextSignals:
+def _with_usable_text(state: RankingState, rows: np.ndarray, holdout: Holdout) -> np.ndarray:
+    """The rows a ranking can return: with a capability chunk outside the held-out project."""
+    catalog = state.index.catalog
+    slots, which = catalog.slots_of_rows(rows)
+    usable = np.isin(catalog.field.view[slots], catalog.field_codes(CAPABILITY_FIELDS))
+    usable &= ~np.isin(catalog.ref.view[slots], holdout.ref_codes(state))
+    return rows[np.bincount(which[usable], minlength=len(rows)) > 0]
+
+
+def signals_of(setup: Setup, i: int, exhaustive: bool | None = None) -> TextSignals:
     """Every component for query i, held-out data masked: the engine's own code path."""
-    case = setup.cases[i]
-    arrays = TextQueryArrays(case.text, setup.vectors[i])
-    return text_signals(setup.state.derived, arrays, case.asker, case.holdout)
+    case, state = setup.cases[i], setup.state
+    terms = state.lexicon.query_terms(case.text)
+    hidden = state.lexicon.hidden_texts(case.holdout.slots(state))
+    stats = state.lexicon.statistics(terms, hidden)
+    arrays = TextQueryArrays(case.text, setup.vectors[i], terms)
+    admitted = state.facts.alive.view.copy()
+    if case.asker is not None:
+        admitted[case.asker] = False
+    exact = setup.exhaustive if exhaustive is None else exhaustive
+    pool = text_pool(state, arrays, admitted, case.asker, stats, case.holdout, exact)
+    return text_signals(state, arrays, pool, stats, case.asker, case.holdout)
+
+
+def ranks_of(
+    setup: Setup, scores: np.ndarray, signals: TextSignals, targets: np.ndarray
+) -> np.ndarray:
+    """Each target's rank among the pool's candidates; MISSED for one outside the pool."""
+    at = np.minimum(np.searchsorted(signals.rows, targets), len(signals.rows) - 1)
+    found = (signals.rows[at] == targets) & signals.candidates[at]
+    ranks = np.full(len(targets), MISSED, dtype=np.int64)
+    id_rank = setup.id_rank[signals.rows]
+    ranks[found] = target_ranks(scores, signals.candidates, at[found], id_rank)
+    return ranks
 
 
 def run(
@@ -113,20 +155,43 @@ def run(
     tallies = {name: Tally() for name in rankers}
     for i in progress(range(len(setup.cases)), show_progress):
         case, signals = setup.cases[i], signals_of(setup, i)
-        targets = case.scored(signals.candidates)
-        if len(targets) == 0:
-            continue
-        slices = _slices(setup, case, targets)
+        exact = None if setup.exhaustive else signals_of(setup, i, exhaustive=True)
+        slices = _slices(setup, case)
         for name, ranker in rankers.items():
             scores = ranker(Scored(setup, case, signals))
-            ranks = target_ranks(scores, signals.candidates, targets, setup.state.derived.id_rank)
+            ranks = ranks_of(setup, scores, signals, case.targets)
             per_slice = {s: metrics_of(ranks[positions]) for s, positions in slices.items()}
             tallies[name].add(case.half, metrics_of(ranks), per_slice)
+            if exact is not None:
+                exact_scores = ranker(Scored(setup, case, exact))
+                tallies[name].pool_recall.append(
+                    _overlap(setup, signals, scores, exact, exact_scores)
+                )
     return tallies
 
 
-def _slices(setup: Setup, case: Case, targets: np.ndarray) -> dict[str, np.ndarray]:
-    ids = [setup.state.derived.table.org_ids[t] for t in targets.tolist()]
+def _overlap(
+    setup: Setup,
+    pooled: TextSignals,
+    scores: np.ndarray,
+    exact: TextSignals,
+    exact_scores: np.ndarray,
+) -> float:
+    """Share of the exact top 10 rows that the pooled ranking's top 10 holds."""
+    top = [
+        set(_top10(setup, s, sc).tolist()) for s, sc in ((pooled, scores), (exact, exact_scores))
+    ]
+    return len(top[0] & top[1]) / max(len(top[1]), 1)
+
+
+def _top10(setup: Setup, signals: TextSignals, scores: np.ndarray) -> np.ndarray:
+    values = np.where(signals.candidates, scores, -np.inf)
+    order = np.lexsort((setup.id_rank[signals.rows], -values))[:10]
+    return signals.rows[order[np.isfinite(values[order])]]
+
+
+def _slices(setup: Setup, case: Case) -> dict[str, np.ndarray]:
+    ids = [setup.state.index.catalog.ids[t] for t in case.targets.tolist()]
     return slices_of(setup.data, case.query, ids)
 
 

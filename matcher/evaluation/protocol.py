@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from matcher.cordis import CordisData
 from matcher.errors import DataValidationError, Problem
 from matcher.ranking.graph import Group
 from matcher.ranking.hybrid import NO_HOLDOUT, Holdout
-from matcher.ranking.table import ChunkTable
 
 COMPANY_TYPES = frozenset({"PRC"})
 RESEARCH_TYPES = frozenset({"HES", "REC", "PUB"})
@@ -50,10 +49,10 @@ class Protocol:
         year = data.projects[query.project_id].start_year
         return year is not None and year > self.until_year
 
-    def holdout(self, data: CordisData, table: ChunkTable, query: Query) -> Holdout:
+    def holdout(self, data: CordisData, row_of: Mapping[str, int], query: Query) -> Holdout:
         if self.until_year is not None:
             return NO_HOLDOUT  # the project is not in the profiles at all
-        rows = [table.row_of[o] for o in data.consortium(query.project_id) if o in table.row_of]
+        rows = [row_of[o] for o in data.consortium(query.project_id) if o in row_of]
         return Holdout(
             frozenset({query.project_id}), Group(np.asarray(sorted(rows), dtype=np.int64))
         )
@@ -66,13 +65,9 @@ class Case:
     query: Query
     text: str
     asker: int | None  # the coordinator's row; None when it has no profile
-    targets: np.ndarray  # rows of the targets that have a profile
+    targets: np.ndarray  # rows of the targets that have usable text once the project is out
     holdout: Holdout
     half: str  # "tune" or "report"
-
-    def scored(self, candidates: np.ndarray) -> np.ndarray:
-        """The targets the ranking can return (a target without usable text cannot be)."""
-        return self.targets[candidates[self.targets]]
 
 
 def read_queries(path: Path) -> list[Query]:

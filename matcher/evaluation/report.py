@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from matcher.evaluation.harness import Tally
 from matcher.evaluation.metrics import Summary, summarise
 
@@ -19,7 +21,10 @@ def summary_of(tally: Tally) -> dict[str, Any]:
     everyone = [m for items in tally.by_half.values() for m in items]
     halves = {half: summarise(items).as_dict() for half, items in sorted(tally.by_half.items())}
     slices = {name: summarise(items).as_dict() for name, items in sorted(tally.by_slice.items())}
-    return {"all": summarise(everyone).as_dict(), **halves, "slices": slices}
+    out = {"all": summarise(everyone).as_dict(), **halves, "slices": slices}
+    if tally.pool_recall:
+        out["pool_recall_of_exact_top10"] = round(float(np.mean(tally.pool_recall)), 4)
+    return out
 
 
 def table(summaries: Mapping[str, Mapping[str, Any]]) -> str:

@@ -41,17 +41,19 @@ def collect(
 ) -> list[Stored]:
     """The named components of every query of the half (all queries when None)."""
     stored = []
-    id_rank = setup.state.derived.id_rank
     for i in progress(range(len(setup.cases)), show_progress):
         case = setup.cases[i]
         if half is not None and case.half != half:
             continue
         signals = signals_of(setup, i)
-        rows = np.flatnonzero(signals.candidates)
-        targets = np.searchsorted(rows, case.scored(signals.candidates))
+        rows = np.flatnonzero(signals.candidates)  # positions in the pool
+        at = np.minimum(np.searchsorted(signals.rows, case.targets), len(signals.rows) - 1)
+        found = at[(signals.rows[at] == case.targets) & signals.candidates[at]]
+        targets = np.searchsorted(rows, found)
         if len(targets):
             matrix = np.stack([signals.components[n][rows] for n in names]).astype(np.float32)
-            stored.append(Stored(matrix, targets, id_rank[rows], case.half))
+            id_rank = setup.id_rank[signals.rows[rows]]
+            stored.append(Stored(matrix, targets, id_rank, case.half))
     return stored
 
 

@@ -1,4 +1,4 @@
-"""Score components as vectors over all organisations, and their weighted combination.
+"""Score components as vectors over a pool's organisations, and their weighted combination.
 
 These are the only places where a component's value is defined: the engine's searches and
 the evaluation harness both call them, the engine on its live state, the harness with a
@@ -21,10 +21,14 @@ TIES_SCALE = 10.0
 
 
 def per_owner_max(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
-    """Each owner's best chunk value; -inf for owners without an unmasked chunk."""
+    """Each owner's best chunk value; -inf for owners without an unmasked chunk.
+
+    `owner` is ascending (chunks are gathered owner by owner), so each owner's chunks are
+    one run and a segmented maximum over the runs does it in one pass."""
     out = np.full(size, -np.inf)
     if len(values):
-        np.maximum.at(out, owner, values)
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[starts]] = np.maximum.reduceat(values, starts)
     return out
 
 

@@ -1,81 +1,315 @@
-"""BM25 over a fixed collection of texts, as arrays: every document's score for a query in
-one pass, with documents left out on request.
+"""BM25 over the chunks, updated in place: an inverted index for candidates, exact scores for
+any set of chunks.
 
-The formula and the tokens are those of matcher.lexical.BM25 (Okapi, k1 = 1.2, b = 0.75,
-7-character prefixes), arranged for scoring thousands of short documents per query:
-postings per term, summed with numpy. Leaving documents out adjusts the collection
-statistics (document count, document frequencies, average length) as if they had never
-been added, which is how an evaluation holds a project out without rebuilding anything.
+The formula and the tokens are those of matcher.lexical (Okapi, k1 = 1.2, b = 0.75,
+7-character prefixes). Documents are the index's chunk slots, so a posting leads straight
+to a chunk and its organisation. Collection statistics (document count, frequencies,
+average length) count each distinct text once, however many chunks share it (a joint
+project's description sits in every partner's profile). A removed chunk's postings stay
+and are skipped at query time, so a write costs only its own tokens.
+
+Two reads: `candidates` walks the postings of the query's terms for the best chunks (the
+lexical part of a query's candidate pool), skipping terms so common that their postings
+would cost more than they separate; `scores` gives exact BM25 for given chunks from their
+own term lists, whatever the collection size. Leaving chunks out adjusts the statistics
+as if their texts had never been added (when no other chunk shares them), which is how an
+evaluation holds a project out without rebuilding anything.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from embeddings.columns import Column, ranges
 from matcher.lexical import tokens
 
+# A term whose postings are longer than this is not walked for candidates: it separates
+# little (low idf) and would cost a pass over a large part of the collection per query.
+# Chunks reached through rarer terms or the other pool sources still get its exact score.
+COMMON_TERM_POSTINGS = 200_000
+# Asked for more than this share of all chunks, scores come from the postings, not from
+# each chunk's own terms.
+POSTINGS_SHARE = 8
+EMPTY = np.zeros(0, dtype=np.int64)
+LEXICON_ARRAYS = "lexicon.npz"
+LEXICON_META = "lexicon.json"
 
-@dataclass(frozen=True, eq=False)  # identity: it holds arrays, and caches key on it
+
+def text_key(text: str) -> int:
+    """A stable 63-bit key of a text (stable across processes, unlike hash())."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    ids: np.ndarray  # sorted term ids of the query that the collection knows
+    counts: np.ndarray  # each one's count in the query
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Collection statistics for the query's terms, some texts left out."""
+
+    documents: int
+    average_length: float
+    df: np.ndarray  # per query term
+
+
 class Lexicon:
-    vocabulary: Mapping[str, int]
-    starts: np.ndarray  # term t's postings are [starts[t], starts[t + 1])
-    docs: np.ndarray  # posting -> document row
-    counts: np.ndarray  # posting -> term count in that document
-    doc_terms: tuple[np.ndarray, ...]  # each document's distinct term ids
-    lengths: np.ndarray  # tokens per document
-    k1: float = 1.2
-    b: float = 0.75
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.vocabulary: dict[str, int] = {}
+        self.live_copies: dict[int, int] = {}  # text key -> live chunks with that text
+        self.key = Column(np.int64, -1)  # slot -> text key
+        self.alive = Column(np.bool_, False)
+        self.length = Column(np.float32)  # slot -> tokens
+        self.term_start = Column(np.int64)  # slot -> its distinct terms in `terms`/`tfs`
+        self.term_count = Column(np.int32)
+        self.terms = Column(np.int32)
+        self.tfs = Column(np.float32)
+        self.postings: list[tuple[Column, Column]] = []  # term -> (slots, tfs)
+        self.df = Column(np.int32)  # term -> live distinct texts containing it
+        self.documents = 0  # live distinct texts
+        self.total_length = 0.0
 
-    @classmethod
-    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> Lexicon:
-        vocabulary: dict[str, int] = {}
-        triples: list[tuple[int, int, int]] = []
-        doc_terms, lengths = [], []
-        for row, text in enumerate(texts):
-            counts = Counter(tokens(text))
-            ids = [vocabulary.setdefault(term, len(vocabulary)) for term in counts]
-            triples += [(i, row, n) for i, n in zip(ids, counts.values(), strict=True)]
-            doc_terms.append(np.asarray(sorted(ids), dtype=np.int64))
-            lengths.append(sum(counts.values()))
-        table = np.asarray(sorted(triples), dtype=np.int64).reshape(-1, 3)
-        starts = np.searchsorted(table[:, 0], np.arange(len(vocabulary) + 1))
-        return cls(
-            vocabulary, starts, table[:, 1], table[:, 2].astype(np.float64),
-            tuple(doc_terms), np.asarray(lengths, dtype=np.float64), k1, b,
-        )  # fmt: skip
+    # --- changes -------------------------------------------------------------------------
+    def add(self, slots: np.ndarray, texts: Sequence[str]) -> None:
+        """Index new chunks (slots above every slot added before)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        for column in (self.key, self.alive, self.length, self.term_start, self.term_count):
+            column.resize(int(slots.max()) + 1 if len(slots) else 0)
+        for slot, text in zip(slots.tolist(), texts, strict=True):
+            self._write_terms(slot, text)
+        self._post(slots)
+        for slot in slots.tolist():
+            self._copy(slot, +1)
 
-    def __len__(self) -> int:
-        return len(self.lengths)
+    def remove(self, slots: np.ndarray) -> None:
+        for slot in np.asarray(slots, dtype=np.int64).tolist():
+            if slot < len(self.alive) and self.alive.view[slot]:
+                self._copy(slot, -1)
 
-    def scores(self, query: str, leave_out: Sequence[int] = ()) -> np.ndarray:
-        """Raw BM25 of the query against every document; left-out documents score 0."""
-        out = np.zeros(len(self), dtype=np.float64)
-        held = np.asarray(sorted(set(leave_out)), dtype=np.int64)
-        n = len(self) - len(held)
-        if n <= 0:
-            return out
-        average = max((self.lengths.sum() - self.lengths[held].sum()) / n, 1e-9)
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / average)
-        removed = self._held_frequencies(held)
-        for term, qtf in Counter(tokens(query)).items():
-            t = self.vocabulary.get(term)
-            if t is None:
-                continue
-            lo, hi = self.starts[t], self.starts[t + 1]
-            df = hi - lo - removed.get(t, 0)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            rows, tf = self.docs[lo:hi], self.counts[lo:hi]
-            out[rows] += idf * qtf * tf * (self.k1 + 1) / (tf + norm[rows])
-        out[held] = 0.0
+    def _write_terms(self, slot: int, text: str) -> None:
+        counts = Counter(tokens(text))
+        ids = np.asarray([self._term(t) for t in counts], dtype=np.int32)
+        order = np.argsort(ids)
+        self.term_start.view[slot] = len(self.terms)
+        self.term_count.view[slot] = len(ids)
+        self.terms.extend(ids[order])
+        self.tfs.extend(np.asarray(list(counts.values()), dtype=np.float32)[order])
+        self.length.view[slot] = sum(counts.values())
+        self.key.view[slot] = text_key(text)
+
+    def _post(self, slots: np.ndarray) -> None:
+        """Append the postings of new chunks, grouped by term: one append per distinct term
+        of the batch, not one per token."""
+        if len(slots) == 0:
+            return
+        terms, which = self._gather(slots)
+        order = np.argsort(terms, kind="stable")
+        terms, owners, tfs = terms[order], slots[which][order], self._gathered_tfs(slots)[order]
+        bounds = np.flatnonzero(np.diff(terms)) + 1
+        for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(terms)], strict=True):
+            posted_slots, posted_tfs = self.postings[int(terms[start])]
+            posted_slots.extend(owners[start:end])
+            posted_tfs.extend(tfs[start:end])
+
+    def _term(self, term: str) -> int:
+        found = self.vocabulary.get(term)
+        if found is None:
+            found = self.vocabulary[term] = len(self.postings)
+            self.postings.append((Column(np.int64, capacity=4), Column(np.float32, capacity=4)))
+            self.df.extend([0])
+        return found
+
+    def _copy(self, slot: int, sign: int) -> None:
+        """One live chunk more or less with this slot's text; statistics change when the
+        text appears or disappears."""
+        self.alive.view[slot] = sign > 0
+        key = int(self.key.view[slot])
+        before = self.live_copies.get(key, 0)
+        after = before + sign
+        if after:
+            self.live_copies[key] = after
+        else:
+            del self.live_copies[key]
+        if (before == 0) != (after == 0):
+            self.df.view[self._terms_of(slot)] += sign
+            self.documents += sign
+            self.total_length += sign * float(self.length.view[slot])
+
+    def _terms_of(self, slot: int) -> np.ndarray:
+        start = int(self.term_start.view[slot])
+        return self.terms.view[start : start + int(self.term_count.view[slot])]
+
+    # --- reading -------------------------------------------------------------------------
+    def query_terms(self, query: str) -> QueryTerms:
+        counts = Counter(t for t in tokens(query) if t in self.vocabulary)
+        ids = np.asarray([self.vocabulary[t] for t in counts], dtype=np.int64)
+        order = np.argsort(ids)
+        return QueryTerms(ids[order], np.asarray(list(counts.values()), dtype=np.float64)[order])
+
+    def hidden_texts(self, masked: np.ndarray) -> np.ndarray:
+        """One slot per text whose every live chunk is among `masked` (for leave-out)."""
+        masked = np.unique(np.asarray(masked, dtype=np.int64))
+        masked = masked[self.alive.view[masked]]
+        keys, first, counts = np.unique(
+            self.key.view[masked], return_index=True, return_counts=True
+        )
+        live = np.asarray([self.live_copies.get(int(k), 0) for k in keys.tolist()])
+        return masked[first[counts == live]]
+
+    def statistics(self, query: QueryTerms, hidden: np.ndarray = EMPTY) -> Statistics:
+        """Statistics for the query's terms; `hidden` from `hidden_texts` are left out."""
+        documents = self.documents - len(hidden)
+        length = self.total_length - float(self.length.view[hidden].sum())
+        df = self.df.view[query.ids].astype(np.float64)
+        if len(hidden):
+            held_terms, _ = self._gather(hidden)
+            known = held_terms[np.isin(held_terms, query.ids)]
+            df -= np.bincount(np.searchsorted(query.ids, known), minlength=len(query.ids))
+        return Statistics(documents, max(length / max(documents, 1), 1e-9), df)
+
+    def scores(self, query: QueryTerms, slots: np.ndarray, stats: Statistics) -> np.ndarray:
+        """Exact BM25 of the query for each given chunk (removed chunks score 0)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if stats.documents <= 0 or len(query.ids) == 0 or len(slots) == 0:
+            return np.zeros(len(slots))
+        if len(slots) * POSTINGS_SHARE > len(self.alive):
+            return self._scores_by_postings(query, stats)[slots]
+        terms, which = self._gather(slots)
+        at = np.minimum(np.searchsorted(query.ids, terms), len(query.ids) - 1)
+        hit = query.ids[at] == terms
+        tf = self._gathered_tfs(slots)[hit]
+        at, which = at[hit], which[hit]
+        norm = self._norm(slots[which], stats)
+        part = self._idf(stats)[at] * query.counts[at] * tf * (self.k1 + 1) / (tf + norm)
+        out = np.bincount(which, weights=part, minlength=len(slots))
+        out[~self.alive.view[slots]] = 0.0
         return out
 
-    def _held_frequencies(self, held: np.ndarray) -> dict[int, int]:
-        removed: Counter[int] = Counter()
-        for row in held.tolist():
-            removed.update(self.doc_terms[row].tolist())
-        return dict(removed)
+    def _scores_by_postings(self, query: QueryTerms, stats: Statistics) -> np.ndarray:
+        """Every chunk's BM25 at once, through the query terms' postings: cheaper than each
+        chunk's own term list when most chunks are asked for (an exact ranking)."""
+        out = np.zeros(len(self.alive))
+        idf = self._idf(stats)
+        for i, term in enumerate(query.ids.tolist()):
+            slots_column, tf_column = self.postings[term]
+            slots, tf = slots_column.view, tf_column.view
+            part = idf[i] * query.counts[i] * tf * (self.k1 + 1) / (tf + self._norm(slots, stats))
+            out[slots] += part  # a chunk appears once in a term's postings
+        out[~self.alive.view] = 0.0
+        return out
+
+    def candidates(self, query: QueryTerms, n: int, stats: Statistics) -> np.ndarray:
+        """Up to n live chunks with the best BM25 over the query's informative terms."""
+        idf = self._idf(stats)
+        found_slots, found_parts = [], []
+        for i, term in enumerate(query.ids.tolist()):
+            slots_column, tf_column = self.postings[term]
+            if len(slots_column) > COMMON_TERM_POSTINGS:
+                continue
+            slots, tf = slots_column.view, tf_column.view
+            found_slots.append(slots)
+            norm = self._norm(slots, stats)
+            found_parts.append(idf[i] * query.counts[i] * tf * (self.k1 + 1) / (tf + norm))
+        if not found_slots:
+            return EMPTY
+        unique, inverse = np.unique(np.concatenate(found_slots), return_inverse=True)
+        totals = np.bincount(inverse, weights=np.concatenate(found_parts))
+        totals[~self.alive.view[unique]] = -np.inf
+        best = _top(totals, n)
+        return unique[best[np.isfinite(totals[best])]]
+
+    def _norm(self, slots: np.ndarray, stats: Statistics) -> np.ndarray:
+        length = self.length.view[slots].astype(np.float64)
+        return self.k1 * (1 - self.b + self.b * length / stats.average_length)
+
+    @staticmethod
+    def _idf(stats: Statistics) -> np.ndarray:
+        n = stats.documents
+        return np.log(1 + (n - stats.df + 0.5) / (stats.df + 0.5))
+
+    def _gather(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of these chunks, concatenated, and which chunk each is from."""
+        at, which = ranges(self.term_start.view[slots], self.term_count.view[slots])
+        return self.terms.view[at].astype(np.int64), which
+
+    def _gathered_tfs(self, slots: np.ndarray) -> np.ndarray:
+        at, _ = ranges(self.term_start.view[slots], self.term_count.view[slots])
+        return self.tfs.view[at].astype(np.float64)
+
+    def term_frequencies(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(term ids, counts, which chunk) of these chunks: for rankers that weigh every
+        term, such as the TF-IDF baseline."""
+        terms, which = self._gather(slots)
+        return terms, self._gathered_tfs(slots), which
+
+    def document_frequencies(self, hidden: np.ndarray = EMPTY) -> tuple[np.ndarray, int]:
+        """Every term's document frequency and the document count, `hidden` left out."""
+        df = self.df.view.astype(np.float64)
+        if len(hidden):
+            np.subtract.at(df, self._gather(hidden)[0], 1)
+        return df, self.documents - len(hidden)
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    if len(values) <= n:
+        return np.argsort(-values, kind="stable")
+    best = np.argpartition(-values, n - 1)[:n]
+    return best[np.argsort(-values[best], kind="stable")]
+
+
+# --- persistence -------------------------------------------------------------------------
+_ARRAYS = ("key", "alive", "length", "term_start", "term_count", "terms", "tfs", "df")
+
+
+def save_lexicon(lexicon: Lexicon, folder: Path) -> None:
+    """The lexicon as arrays (postings concatenated term by term) and its vocabulary."""
+    arrays = {name: getattr(lexicon, name).view for name in _ARRAYS}
+    sizes = np.asarray([len(slots) for slots, _ in lexicon.postings], dtype=np.int64)
+    arrays["posting_sizes"] = sizes
+    arrays["posting_slots"] = _concatenated([s.view for s, _ in lexicon.postings], np.int64)
+    arrays["posting_tfs"] = _concatenated([t.view for _, t in lexicon.postings], np.float32)
+    copies = np.asarray(list(lexicon.live_copies.items()), dtype=np.int64).reshape(-1, 2)
+    arrays["live_copies"] = copies
+    with open(folder / LEXICON_ARRAYS, "wb") as handle:
+        np.savez(handle, **arrays)
+    terms = sorted(lexicon.vocabulary, key=lexicon.vocabulary.__getitem__)
+    meta = {
+        "vocabulary": terms,
+        "documents": lexicon.documents,
+        "total_length": lexicon.total_length,
+    }
+    (folder / LEXICON_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def load_lexicon(folder: Path) -> Lexicon | None:
+    """The saved lexicon, or None when the folder holds none."""
+    if not (folder / LEXICON_ARRAYS).exists():
+        return None
+    meta = json.loads((folder / LEXICON_META).read_text(encoding="utf-8"))
+    lexicon = Lexicon()
+    with np.load(folder / LEXICON_ARRAYS) as arrays:
+        for name in _ARRAYS:
+            setattr(lexicon, name, Column.of(arrays[name], getattr(lexicon, name).fill))
+        bounds = np.cumsum(arrays["posting_sizes"])[:-1]
+        slots = np.split(arrays["posting_slots"], bounds)
+        tfs = np.split(arrays["posting_tfs"], bounds)
+        lexicon.postings = [(Column.of(s), Column.of(t)) for s, t in zip(slots, tfs, strict=True)]
+        lexicon.live_copies = dict(arrays["live_copies"].tolist())
+    lexicon.vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
+    lexicon.documents, lexicon.total_length = meta["documents"], meta["total_length"]
+    return lexicon
+
+
+def _concatenated(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)

@@ -1,118 +1,252 @@
-"""The engine's working state: the cluster and everything derived from it for ranking.
+"""The engine's working state: organisations and needs, and everything ranking derives
+from them, kept up to date record by record.
 
-Derived pieces (chunk texts, graph degrees, and the arrays of `Derived`: the chunk table
-with its lexicon, the co-participation graph, the kind affinity) are built once per
-cluster version, never per request: chunk texts are updated in place for one organisation,
-the arrays are rebuilt lazily on the first query after a change.
+One row per organisation (the chunk catalogue's row) indexes every per-organisation array:
+facts for filters and priors, the co-participation graph, kind affinity. A write is
+prepared outside any lock (chunking, encoding through the cache, centring), then applied:
+the index gets the organisation's fresh chunk slots, the lexicon their tokens, the facts
+its row; nothing else is rebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings import Encoder, VectorIndex
+from embeddings import ChunkIndex, Encoder
 from embeddings.centering import LanguageCentering
 from matcher.areas import AreaTagger
-from matcher.chunking import centering_of, chunks_of
-from matcher.model import Cluster, Organisation
-from matcher.ranking.derived import Derived
-from matcher.scoring import ChunkSet
+from matcher.chunking import TextChunk, chunks_of, owner_chunks
+from matcher.errors import NotFoundError
+from matcher.model import Cluster, Need, Organisation, Partnership
+from matcher.ranking.affinity import KindAffinity
+from matcher.ranking.facts import OrgFacts
+from matcher.ranking.graph import CoParticipation
+from matcher.ranking.lexicon import Lexicon
 from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
+
+CENTERING_KEY = "language_means"
 
 
 def _undetermined(_text: str) -> str:
     return "und"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Prepared:
+    """Organisations with their chunks encoded and centred, ready to apply."""
+
+    orgs: tuple[Organisation, ...]
+    chunks: tuple[tuple[TextChunk, ...], ...]
+    vectors: np.ndarray
+
+
+def chunk_languages(
+    orgs: Sequence[Organisation], chunks: Sequence[Sequence[TextChunk]]
+) -> list[str]:
+    return [o.language or "und" for o, cs in zip(orgs, chunks, strict=True) for _ in cs]
+
+
 class RankingState:
-    cluster: Cluster
-    index: VectorIndex
-    encoder: Encoder
-    taxonomy: Taxonomy
-    tagger: AreaTagger
-    settings: RankingSettings
-    detect_language: Callable[[str], str] = _undetermined
-    chunk_texts: dict[str, str] = field(default_factory=dict)
-    _max_degree: int | None = None
-    _derived: Derived | None = None
-    centering: LanguageCentering = field(default_factory=LanguageCentering)
+    def __init__(
+        self,
+        index: ChunkIndex,
+        encoder: Encoder,
+        taxonomy: Taxonomy,
+        settings: RankingSettings,
+        detect_language: Callable[[str], str] | None = None,
+    ) -> None:
+        self.index, self.encoder, self.taxonomy, self.settings = index, encoder, taxonomy, settings
+        self.detect_language = detect_language or _undetermined
+        self.centering = LanguageCentering.from_json(index.extras.get(CENTERING_KEY))
+        self.tagger = AreaTagger(taxonomy, encoder, settings.area_threshold, self.centering)
+        self.organisations: dict[str, Organisation] = {}
+        self.needs: dict[str, Need] = {}
+        self.facts = OrgFacts()
+        self.lexicon = Lexicon()
+        self.graph = CoParticipation()
+        self.kinds = KindAffinity()
+        self.version = 0  # one more per applied write: caches key on it
 
-    def __post_init__(self) -> None:
-        self.centering = centering_of(self.index)
-        for org in self.cluster.organisations.values():
-            self._derive(org)
+    # --- building ------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        cluster: Cluster,
+        encoder: Encoder,
+        taxonomy: Taxonomy,
+        settings: RankingSettings,
+        detect_language: Callable[[str], str] | None = None,
+        center_languages: bool = True,
+        show_progress: bool = False,
+    ) -> RankingState:
+        """Encode every organisation once (through the cache) and index it all."""
+        orgs = list(cluster.organisations.values())
+        chunks = tuple(tuple(chunks_of(o, settings.passage_words)) for o in orgs)
+        texts = [c.text for cs in chunks for c in cs]
+        vectors = encoder.encode(texts, "passage", show_progress=show_progress)
+        languages = chunk_languages(orgs, chunks)
+        centering = LanguageCentering.fit(vectors, languages) if center_languages else None
+        if centering is not None:
+            vectors = centering.apply(vectors, languages)
+        owners = [owner_chunks(o, cs) for o, cs in zip(orgs, chunks, strict=True)]
+        index = ChunkIndex.build(encoder.dimension, encoder.model_id, owners, vectors)
+        if centering is not None:
+            index.extras[CENTERING_KEY] = centering.to_json()
+        state = cls(index, encoder, taxonomy, settings, detect_language)
+        state.restore(cluster, Lexicon())
+        return state
 
-    def _derive(self, org: Organisation) -> None:
-        for tc in chunks_of(org):
-            self.chunk_texts[tc.chunk.key] = tc.text
-        self._derived = None
+    def restore(self, cluster: Cluster, lexicon: Lexicon) -> list[str]:
+        """Derive everything but the vectors from the cluster; an empty lexicon is filled
+        from the indexed organisations' texts (a saved one is taken as it is). Indexed
+        organisations the cluster no longer has are dropped; returns the ids the cluster
+        has and the index lacks (the caller applies them)."""
+        catalog = self.index.catalog
+        if lexicon.documents == 0 and catalog.live_rows:
+            self._fill_lexicon(lexicon, cluster)
+        self.lexicon = lexicon
+        for gone in [i for i in catalog.ids if catalog.has(i) and i not in cluster.organisations]:
+            self.lexicon.remove(self.index.remove(gone))
+        self.organisations = dict(cluster.organisations)
+        self.needs = dict(cluster.needs)
+        missing = []
+        for org in cluster.organisations.values():
+            if org.id in self.index:
+                self.facts.set(catalog.row_of[org.id], org)
+            else:
+                missing.append(org.id)
+        self.graph.grow(catalog.row_count)
+        self.link_all(cluster.partnerships)
+        return missing
 
-    def replace_organisation(self, cluster: Cluster, org: Organisation) -> None:
-        """Swap in a cluster where `org` was added or changed; the index is updated apart."""
-        self._forget(org.id)
-        self.set_cluster(cluster)
-        self._derive(org)
+    def _fill_lexicon(self, lexicon: Lexicon, cluster: Cluster) -> None:
+        catalog = self.index.catalog
+        indexed = [o for o in cluster.organisations.values() if o.id in self.index]
+        rows = np.asarray([catalog.row_of[o.id] for o in indexed], dtype=np.int64)
+        slots, _ = catalog.slots_of_rows(rows)
+        texts = [c.text for o in indexed for c in self.chunks(o)]
+        lexicon.add(slots, texts)
 
-    def remove_organisation(self, cluster: Cluster, org_id: str) -> None:
-        self._forget(org_id)
-        self.set_cluster(cluster)
+    # --- writes ----------------------------------------------------------------------------
+    def prepare(self, orgs: Sequence[Organisation]) -> Prepared:
+        """Chunk, encode (cached) and centre: the slow part of a write, run outside locks."""
+        chunks = tuple(tuple(self.chunks(o)) for o in orgs)
+        texts = [c.text for cs in chunks for c in cs]
+        vectors = self.encoder.encode(texts, "passage")
+        vectors = self.centering.apply(vectors, chunk_languages(orgs, chunks))
+        return Prepared(tuple(orgs), chunks, vectors)
 
-    def set_cluster(self, cluster: Cluster) -> None:
-        """A new cluster version whose organisations' texts are unchanged (e.g. new links)."""
-        same_orgs = cluster.organisations is self.cluster.organisations
-        same_links = cluster.partnerships is self.cluster.partnerships
-        self.cluster = cluster
-        self._max_degree = None
-        if self._derived is not None and not same_orgs:
-            self._derived = None
-        elif self._derived is not None and not same_links:
-            self._derived = self._derived.with_links(cluster)
+    def apply(self, prepared: Prepared) -> None:
+        """Put prepared organisations in place: index, lexicon, facts, kind affinity."""
+        owners = [owner_chunks(o, cs) for o, cs in zip(prepared.orgs, prepared.chunks, strict=True)]
+        dead = self.index.put(owners, prepared.vectors)
+        self.lexicon.remove(dead)
+        catalog = self.index.catalog
+        for org, chunks in zip(prepared.orgs, prepared.chunks, strict=True):
+            row = catalog.row_of[org.id]
+            slots, _ = catalog.slots_of_rows(np.asarray([row]))
+            self.lexicon.add(slots, [c.text for c in chunks])
+            self._set_facts(row, org)
+            self.organisations[org.id] = org
+        self.graph.grow(catalog.row_count)
+        self.version += 1
 
-    def _forget(self, org_id: str) -> None:
-        old = self.cluster.organisations.get(org_id)
-        if old is not None:
-            for tc in chunks_of(old):
-                self.chunk_texts.pop(tc.chunk.key, None)
-        self._derived = None
+    def _set_facts(self, row: int, org: Organisation) -> None:
+        """New facts for a row; its links move to its new kind in the kind affinity."""
+        old_kind = int(self.facts.kind.view[row]) if row < len(self.facts) else -1
+        self.facts.set(row, org)
+        new_kind = int(self.facts.kind.view[row])
+        if old_kind >= 0 and old_kind != new_kind:
+            cols, counts = self.graph.neighbours(row)
+            for other, count in zip(cols.tolist(), counts.tolist(), strict=True):
+                kind = int(self.facts.kind.view[other])
+                self.kinds.link(old_kind, kind, -int(count))
+                self.kinds.link(new_kind, kind, int(count))
 
-    @property
-    def derived(self) -> Derived:
-        """The arrays every ranking reads; rebuilt here after organisations changed."""
-        if self._derived is None:
-            self._derived = Derived.build(self.cluster, self.index)
-        return self._derived
+    def remove(self, org_id: str) -> None:
+        row = self.row(org_id)
+        cols, counts = self.graph.neighbours(row)
+        for other, count in zip(cols.tolist(), counts.tolist(), strict=True):
+            self._link_rows(row, other, -int(count))
+        self.lexicon.remove(self.index.remove(org_id))
+        self.facts.kill(row)
+        del self.organisations[org_id]
+        self.version += 1
 
-    def chunk_set(self, org_id: str) -> ChunkSet:
-        chunks = self.index.chunks_of(org_id)
-        vectors = self.index.vectors_of(org_id)
-        return ChunkSet(chunks, vectors, [self.chunk_texts.get(c.key, "") for c in chunks])
+    def link_all(self, partnerships: Sequence[Partnership], times: int = 1) -> None:
+        """Count these links (those between indexed organisations; others wait for both)."""
+        catalog = self.index.catalog
+        for p in partnerships:
+            if catalog.has(p.a) and catalog.has(p.b):
+                self._link_rows(catalog.row_of[p.a], catalog.row_of[p.b], times)
+        self.version += 1
 
-    def query_vector(self, text: str) -> np.ndarray:
-        return self.query_vectors([text])[0]
+    def unlink_all(self) -> None:
+        """Forget every link (before the partnerships are set anew)."""
+        self.graph = CoParticipation()
+        self.graph.grow(self.index.catalog.row_count)
+        self.kinds = KindAffinity()
+        self.version += 1
 
-    def query_vectors(self, texts: list[str]) -> np.ndarray:
+    def _link_rows(self, a: int, b: int, times: int) -> None:
+        if a == b:
+            return
+        self.graph.link(a, b, times)
+        self.kinds.link(int(self.facts.kind.view[a]), int(self.facts.kind.view[b]), times)
+
+    def set_need(self, need: Need) -> None:
+        self.needs[need.id] = need
+
+    def remove_need(self, need_id: str) -> None:
+        self.need(need_id)
+        del self.needs[need_id]
+
+    # --- reading -------------------------------------------------------------------------
+    def chunks(self, org: Organisation) -> list[TextChunk]:
+        """The organisation's chunks as this index splits them (in slot order)."""
+        return chunks_of(org, self.settings.passage_words)
+
+    def organisation(self, org_id: str) -> Organisation:
+        try:
+            return self.organisations[org_id]
+        except KeyError:
+            raise NotFoundError("organisation", org_id) from None
+
+    def need(self, need_id: str) -> Need:
+        try:
+            return self.needs[need_id]
+        except KeyError:
+            raise NotFoundError("need", need_id) from None
+
+    def row(self, org_id: str) -> int:
+        self.organisation(org_id)
+        return self.index.catalog.row_of[org_id]
+
+    def org_at(self, row: int) -> Organisation:
+        return self.organisations[self.index.catalog.ids[row]]
+
+    def partners_of(self, org_id: str) -> frozenset[str]:
+        ids = self.index.catalog.ids
+        return frozenset(ids[r] for r in self.graph.neighbours(self.row(org_id))[0].tolist())
+
+    def query_vectors(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Query-role vectors, centred by each text's language like the indexed chunks."""
-        vectors = self.encoder.encode(texts, "query")
-        return self.centering.apply(vectors, [self.detect_language(t) for t in texts])
+        vectors = self.encoder.encode(list(texts), "query")
+        found = languages if languages is not None else [self.detect_language(t) for t in texts]
+        return self.centering.apply(vectors, found)
 
-    def max_degree(self) -> int:
-        if self._max_degree is None:
-            degrees = (len(self.cluster.partners_of(o)) for o in self.cluster.organisations)
-            self._max_degree = max(degrees, default=0)
-        return self._max_degree
-
-    def language_warning(self, text: str) -> str | None:
-        """A warning when the encoder cannot read the text's language, else None."""
+    def language_warning(self, language: str) -> str | None:
+        """A warning when the encoder cannot read a text in this language, else None."""
         readable = self.encoder.languages
-        language = self.detect_language(text)
         if readable is None or language in ("und", "") or language in readable:
             return None
         return (
             f"the model {self.encoder.model_id} reads {', '.join(sorted(readable))} only; "
-            f"this text looks like '{language}', so its semantic scores are unreliable"
+            f"this text is in '{language}', so its semantic scores are unreliable"
         )

@@ -1,10 +1,9 @@
 """Ranking organisations for a text: an investor's thesis, a need, a project call.
 
-Every organisation is scored exactly (no candidate pool): the chunk table gives all cosines
-and all BM25 scores in one pass each, so a product name that the model does not know still
-brings its maker in, and an organisation the asker worked with is never lost to a pool
-cut-off. The components and their combination are matcher.ranking.hybrid's, shared with
-the CORDIS evaluation harness.
+Two stages: the candidate pool (nearest chunks, best BM25 chunks, the asker's partners and
+their partners, the priors' leaders, a reference sample), then every component of the
+hybrid for the pool's rows (matcher.ranking.hybrid, shared with the CORDIS evaluation
+harness). Explanations are built for the returned matches only.
 """
 
 from __future__ import annotations
@@ -14,41 +13,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
-from matcher.ranking.derived import top_rows
+from matcher.limits import checked_text
+from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.hybrid import (
+    NO_HOLDOUT,
+    Holdout,
     TextQueryArrays,
     TextSignals,
     combined,
     text_signals,
     weighted_names,
 )
+from matcher.ranking.lexicon import Statistics
+from matcher.ranking.pool import Pool, graph_rows, lexical_rows, nearest_rows, pool_of
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
 
-MAX_QUERY_CHARS = 5_000
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A query text with its language and its (centred, query-role) vector: encoded before
+    any lock is taken, so a new text's encoding never holds up other queries or writes."""
+
+    text: str
+    language: str
+    vector: np.ndarray
+
+    @classmethod
+    def of(cls, state: RankingState, text: str) -> EncodedText:
+        text = checked_text(text)
+        language = state.detect_language(text)
+        return cls(text, language, state.query_vectors([text], [language])[0])
 
 
 @dataclass(frozen=True)
 class TextQuery:
-    text: str
+    text: EncodedText
     areas: tuple[str, ...] = ()  # wanted subject areas; tagged from the text when empty
     countries: tuple[str, ...] = ()  # preferred, not required
     weights: Mapping[str, float] | None = None
     # The organisation that asks (a need's owner): brings in its ties, its partners'
     # partners, kind fit and country; it is never a candidate itself.
     asking_org_id: str | None = None
-
-
-def checked_text(text: str, field: str = "text") -> str:
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise DataValidationError([Problem("must not be empty", column=field)], "empty query")
-    if len(cleaned) > MAX_QUERY_CHARS:
-        message = f"is longer than {MAX_QUERY_CHARS} characters"
-        raise DataValidationError([Problem(message, column=field)], "query too long")
-    return cleaned
 
 
 def default_weights(state: RankingState, query: TextQuery) -> Mapping[str, float]:
@@ -59,41 +66,50 @@ def default_weights(state: RankingState, query: TextQuery) -> Mapping[str, float
     return settings.need_weights if query.asking_org_id else settings.search_weights
 
 
-def rank_text(state: RankingState, query: TextQuery, k: int, filters: Filters) -> ResultList:
-    text = checked_text(query.text)
-    derived = state.derived
-    asker = _asker_row(state, query.asking_org_id)
-    vector = state.query_vector(text)
+def rank_text(
+    state: RankingState, query: TextQuery, k: int, filters: Filters, exhaustive: bool = False
+) -> ResultList:
+    text, language, vector = query.text.text, query.text.language, query.text.vector
+    asker = state.row(query.asking_org_id) if query.asking_org_id else None
     weights = default_weights(state, query)
     areas = query.areas
     if not areas and weights.get("areas", 0.0):
         areas = _tagged_areas(state, vector, text)
-    arrays = TextQueryArrays(text, vector, areas, query.countries, state.detect_language(text))
-    admitted = admitted_rows(state, filters)
-    signals = text_signals(derived, arrays, asker, admitted=admitted, names=list(weights))
+    terms = state.lexicon.query_terms(text)
+    arrays = TextQueryArrays(text, vector, terms, areas, query.countries, language)
+    blocked = (query.asking_org_id,) if query.asking_org_id else ()
+    admitted = admitted_rows(state, filters, blocked)
+    stats = state.lexicon.statistics(terms)
+    pool = text_pool(state, arrays, admitted, asker, stats, NO_HOLDOUT, exhaustive)
+    signals = text_signals(state, arrays, pool, stats, asker, names=list(weights))
     scores = combined(signals, weights)
-    rows = top_rows(scores, signals.candidates, derived.id_rank, k)
-    matches = tuple(_match(state, signals, weights, scores, int(r), arrays, asker) for r in rows)
-    warning = state.language_warning(text)
+    ids = state.index.catalog.ids
+    best = top_rows(scores, lambda i: ids[signals.rows[i]], k)
+    matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
+    warning = state.language_warning(language)
     return ResultList(matches, (warning,) if warning else ())
 
 
-def admitted_rows(
-    state: RankingState, filters: Filters, blocked: frozenset[str] = frozenset()
-) -> np.ndarray:
-    """Rows the filters let through (and not blocked), in the chunk table's order."""
-    orgs = state.cluster.organisations
-    return np.asarray(
-        [i not in blocked and filters.admits(orgs[i]) for i in state.derived.table.org_ids],
-        dtype=bool,
-    )
-
-
-def _asker_row(state: RankingState, org_id: str | None) -> int | None:
-    if org_id is None:
-        return None
-    state.cluster.organisation(org_id)  # NotFoundError for an unknown id
-    return state.derived.table.row_of.get(org_id)
+def text_pool(
+    state: RankingState,
+    query: TextQueryArrays,
+    admitted: np.ndarray,
+    asker: int | None,
+    stats: Statistics,
+    holdout: Holdout = NO_HOLDOUT,
+    exhaustive: bool = False,
+) -> Pool:
+    """The candidate pool of a text query (held-out chunks never bring a row in)."""
+    settings = state.settings.pool
+    held = holdout.slots(state)
+    lexical = state.lexicon.candidates(query.terms, settings.lexical_chunks + len(held), stats)
+    sources = [
+        nearest_rows(state, query.vector[None, :], settings.semantic_chunks, admitted, held),
+        lexical_rows(state, np.setdiff1d(lexical, held)),
+    ]
+    if asker is not None:
+        sources.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
+    return pool_of(state, admitted, sources, settings, exhaustive)
 
 
 def _tagged_areas(state: RankingState, vector: np.ndarray, text: str) -> tuple[str, ...]:
@@ -105,20 +121,14 @@ def _match(
     signals: TextSignals,
     weights: Mapping[str, float],
     scores: np.ndarray,
-    row: int,
+    at: int,
     query: TextQueryArrays,
     asker: int | None,
 ) -> Match:
-    table = state.derived.table
-    org = state.cluster.organisation(table.org_ids[row])
-    pair = None
-    chunk = int(signals.best_chunk[row])
-    if chunk >= 0:
-        cosine = float(table.vectors[chunk] @ query.vector)
-        pair = TextPair(
-            "query", query.text, table.fields[chunk], table.texts[chunk], round(cosine, 4)
-        )
-    components = {n: round(float(signals.components[n][row]), 4) for n in weighted_names(weights)}
+    row = int(signals.rows[at])
+    org = state.org_at(row)
+    pair = _best_pair(state, row, signals, at, query)
+    components = {n: round(float(signals.components[n][at]), 4) for n in weighted_names(weights)}
     explanation = Explanation(
         components=components,
         weights=dict(weights),
@@ -127,19 +137,26 @@ def _match(
         shared_areas=tuple(a for a in query.areas if a in org.areas),
         notes=_notes(state, row, asker),
     )
-    score = round(float(scores[row]), 6)
+    score = round(float(scores[at]), 6)
     return Match(org.id, org.name, org.kind.value, org.country, org.city, score, explanation)
+
+
+def _best_pair(
+    state: RankingState, row: int, signals: TextSignals, at: int, query: TextQueryArrays
+) -> TextPair | None:
+    slot = int(signals.best_chunk[at])
+    if slot < 0 or signals.best_cosine is None:
+        return None
+    chunk = state.chunks(state.org_at(row))[slot - int(state.index.catalog.start.view[row])]
+    cosine = float(signals.best_cosine[at])
+    return TextPair("query", query.text, chunk.field, chunk.text, round(cosine, 4))
 
 
 def _notes(state: RankingState, row: int, asker: int | None) -> tuple[str, ...]:
     if asker is None:
         return ()
-    ties = int(
-        state.derived.links.graph.ties(
-            asker,
-        )[row]
-    )
+    ties = int(state.graph.ties(asker, np.asarray([row]))[0])
     if ties <= 0:
         return ()
-    who = state.derived.table.org_ids[asker]
+    who = state.index.catalog.ids[asker]
     return (f"worked with {who} {ties} time{'s' if ties > 1 else ''}",)

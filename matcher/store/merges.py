@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from matcher.errors import DataValidationError, NotFoundError, Problem
 from matcher.names import MergeConflictError, MergeEntry, merge_records, undo_merge
 from matcher.store import schema
-from matcher.store.store import Store, audit, now
+from matcher.store.store import Store, audit, now, record_change
 
 
 def merge_organisations(
@@ -34,6 +34,7 @@ def merge_organisations(
         for other in ids:
             if other != survivor_id:
                 conn.execute(delete(schema.organisations).where(schema.organisations.c.id == other))
+                record_change(conn, "organisations", other, "delete")
         _write_record(conn, merged)
         _replace_links(conn, ids, _repointed(links, ids, survivor_id))
         conn.execute(
@@ -112,6 +113,7 @@ def _write_record(conn: Connection, record: Mapping[str, Any]) -> None:
         conn.execute(insert(table).values(id=record["id"], **values))
     else:
         conn.execute(update(table).where(table.c.id == record["id"]).values(**values))
+    record_change(conn, "organisations", record["id"], "upsert")
 
 
 def _links_touching(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -139,3 +141,5 @@ def _replace_links(conn: Connection, ids: Sequence[str], links: list[dict[str, A
     conn.execute(delete(table).where(or_(table.c.a.in_(ids), table.c.b.in_(ids))))
     for link in links:
         conn.execute(insert(table).values(**link))
+    for ident in ids:
+        record_change(conn, "partnerships", ident, "upsert")

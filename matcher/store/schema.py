@@ -106,3 +106,25 @@ merges = Table(
     Column("undone_at", DateTime(timezone=True), nullable=True),
     Column("undone_by", String(64), nullable=True),
 )
+
+# Every write appends one row per record it changed, in the same transaction: the sequence
+# number orders changes, and whatever is derived from the store (the vector index, another
+# process's copy) catches up by reading the changes after the last one it applied.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(128), nullable=False),
+    Column("op", String(16), nullable=False),  # "upsert" or "delete"
+)
+
+# Facts about the store itself, such as its identity (so a saved index can tell whether it
+# was built from this store or from another one that happens to have as many changes).
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

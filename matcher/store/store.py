@@ -7,6 +7,7 @@ data found late, a crash, a constraint) leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,15 @@ class WriteSummary:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    seq: int = 0  # the change sequence number after this write
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    entity: str  # "organisations", "needs" or "partnerships"
+    entity_id: str
+    op: str  # "upsert" or "delete"
 
 
 class Store:
@@ -46,6 +56,17 @@ class Store:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         schema.metadata.create_all(self.engine)
+        self.store_id = self._identity()
+
+    def _identity(self) -> str:
+        """A random id written once into the store: what a saved index was built from."""
+        table = schema.store_meta
+        with self.transaction() as conn:
+            found = conn.scalar(select(table.c.value).where(table.c.key == "store_id"))
+            if found is None:
+                found = uuid.uuid4().hex
+                conn.execute(insert(table).values(key="store_id", value=found))
+        return str(found)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -80,6 +101,36 @@ class Store:
                 for row in conn.execute(select(schema.partnerships))
             ]
         return Cluster.of(orgs, needs, links)
+
+    def partnerships(self) -> list[Partnership]:
+        with self.engine.connect() as conn:
+            return [
+                Partnership(row.a, row.b, row.kind, row.since, row.note)
+                for row in conn.execute(
+                    select(schema.partnerships).order_by(schema.partnerships.c.id)
+                )
+            ]
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.max(schema.changes.c.seq))) or 0)
+
+    def changes_since(self, seq: int) -> list[Change]:
+        query = select(schema.changes).where(schema.changes.c.seq > seq).order_by("seq")
+        with self.engine.connect() as conn:
+            return [Change(r.seq, r.entity, r.entity_id, r.op) for r in conn.execute(query)]
+
+    def organisations(self, ids: Sequence[str], taxonomy: Taxonomy) -> dict[str, Organisation]:
+        """The current records of these organisations (absent ids are left out)."""
+        table = schema.organisations
+        found: dict[str, Organisation] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                for record in conn.scalars(select(table.c.record).where(table.c.id.in_(chunk))):
+                    org = org_from_record(record, taxonomy)
+                    found[org.id] = org
+        return found
 
     def org_record(self, org_id: str) -> dict[str, Any]:
         return self._record(schema.organisations, org_id, "organisation")
@@ -130,18 +181,21 @@ class Store:
                 created, updated = created + was_new, updated + (not was_new)
             for link in partnerships:
                 created += _add_partnership(conn, link, actor)
-        return WriteSummary(created, updated)
+            seq = last_change(conn)
+        return WriteSummary(created, updated, seq=seq)
 
-    def delete_organisation(self, org_id: str, actor: str) -> dict[str, Any]:
+    def delete_organisation(self, org_id: str, actor: str) -> WriteSummary:
         with self.transaction() as conn:
-            before = _delete(conn, schema.organisations, org_id, "organisation", actor)
+            _delete(conn, schema.organisations, org_id, "organisation", actor)
             pairs = or_(schema.partnerships.c.a == org_id, schema.partnerships.c.b == org_id)
-            conn.execute(delete(schema.partnerships).where(pairs))
-        return before
+            if conn.execute(delete(schema.partnerships).where(pairs)).rowcount:
+                record_change(conn, "partnerships", org_id, "delete")
+            return WriteSummary(deleted=1, seq=last_change(conn))
 
-    def delete_need(self, need_id: str, actor: str) -> dict[str, Any]:
+    def delete_need(self, need_id: str, actor: str) -> WriteSummary:
         with self.transaction() as conn:
-            return _delete(conn, schema.needs, need_id, "need", actor)
+            _delete(conn, schema.needs, need_id, "need", actor)
+            return WriteSummary(deleted=1, seq=last_change(conn))
 
     # --- feedback ----------------------------------------------------------------------
     def add_feedback(
@@ -237,6 +291,7 @@ def _upsert(
         before,
         record,
     )
+    record_change(conn, table.name, ident, "upsert")
     return before is None
 
 
@@ -246,6 +301,7 @@ def _delete(conn: Connection, table: Any, ident: str, what: str, actor: str) -> 
         raise NotFoundError(what, ident)
     conn.execute(delete(table).where(table.c.id == ident))
     audit(conn, actor, "delete", table.name, ident, before, None)
+    record_change(conn, table.name, ident, "delete")
     return dict(before)
 
 
@@ -261,7 +317,16 @@ def _add_partnership(conn: Connection, link: Partnership, actor: str) -> int:
     row = {"a": a, "b": b, "kind": link.kind, "since": link.since, "note": link.note}
     conn.execute(insert(schema.partnerships).values(**row))
     audit(conn, actor, "create", "partnerships", f"{a}|{b}", None, row)
+    record_change(conn, "partnerships", f"{a}|{b}", "upsert")
     return 1
+
+
+def record_change(conn: Connection, entity: str, entity_id: str, op: str) -> None:
+    conn.execute(insert(schema.changes).values(at=now(), entity=entity, entity_id=entity_id, op=op))
+
+
+def last_change(conn: Connection) -> int:
+    return int(conn.scalar(select(func.max(schema.changes.c.seq))) or 0)
 
 
 def audit(

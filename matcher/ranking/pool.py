@@ -1,0 +1,105 @@
+"""Stage one of every ranking: the candidate pool.
+
+A query's candidates are gathered from cheap sources, each a few hundred rows at most:
+the nearest chunks in the vector index, the best BM25 chunks from the inverted index, the
+asking organisation's past partners and their partners, and the most linked and most
+proven organisations (the priors' leaders, so the popularity scale is the true one). A
+seeded random sample of candidates joins them: the statistics that scale the components
+(the median candidate's best cosine, minima and maxima) are read over it, so they do not
+drift with the pool. Stage two scores every pool row exactly; when the candidates hold few
+chunks, the pool is every candidate and the ranking is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.ranking.graph import NO_GROUP, Group
+from matcher.ranking.state import RankingState
+from matcher.settings import PoolSettings
+
+EMPTY = np.zeros(0, dtype=np.int64)
+SAMPLE_SEED = 20_241_129
+
+
+@dataclass(frozen=True)
+class Pool:
+    rows: np.ndarray  # sorted candidate rows, every one admitted
+    reference: np.ndarray  # bool per pool row: in the random sample the statistics read
+    exhaustive: bool  # every admitted row is in the pool
+
+
+def pool_of(
+    state: RankingState,
+    admitted: np.ndarray,
+    sources: list[np.ndarray],
+    settings: PoolSettings,
+    exhaustive: bool = False,
+) -> Pool:
+    """The admitted rows of every source, the priors' leaders and the reference sample;
+    every admitted row when they hold few chunks."""
+    everyone = np.flatnonzero(admitted)
+    chunks = int(state.index.catalog.count.view[everyone].sum())
+    if exhaustive or chunks <= settings.exact_chunks or len(everyone) <= settings.sample_rows:
+        return Pool(everyone, np.ones(len(everyone), dtype=bool), True)
+    sample = _sample(everyone, settings.sample_rows)
+    found = np.concatenate([*sources, _leaders(state, admitted, settings.prior_rows), sample])
+    rows = np.unique(found)
+    rows = rows[admitted[rows]]
+    return Pool(rows, np.isin(rows, sample), False)
+
+
+def _sample(rows: np.ndarray, size: int) -> np.ndarray:
+    rng = np.random.default_rng(SAMPLE_SEED)
+    return np.sort(rng.choice(rows, size=size, replace=False))
+
+
+def _leaders(state: RankingState, admitted: np.ndarray, count: int) -> np.ndarray:
+    """The most linked and the most proven admitted rows."""
+    out = []
+    for values in (state.graph.degree.view, state.facts.evidence.view):
+        scores = np.where(admitted[: len(values)], values, -1.0)
+        top = (
+            np.argpartition(-scores, min(count, len(scores) - 1))[:count] if len(scores) else EMPTY
+        )
+        out.append(top[scores[top] > 0])
+    return np.concatenate(out).astype(np.int64)
+
+
+def nearest_rows(
+    state: RankingState,
+    vectors: np.ndarray,
+    chunks: int,
+    admitted: np.ndarray,
+    excluded_slots: np.ndarray = EMPTY,
+) -> np.ndarray:
+    """Rows owning the nearest chunks to any of the query vectors.
+
+    The index is asked for more chunks when the filters admit few rows, so a filtered
+    query still finds its share; chunks an evaluation holds out never count."""
+    if len(vectors) == 0:
+        return EMPTY
+    share = max(float(admitted.mean()), 1e-3) if len(admitted) else 1.0
+    fetch = int(min(chunks / share, chunks * 20)) + len(excluded_slots)
+    allowed = None
+    if len(excluded_slots):
+        allowed = state.index.catalog.alive.view.copy()
+        allowed[excluded_slots] = False
+    _, slots = state.index.search(vectors, fetch, allowed)
+    slots = slots[slots >= 0]
+    return np.unique(state.index.catalog.rows_of_slots(slots))
+
+
+def lexical_rows(state: RankingState, slots: np.ndarray) -> np.ndarray:
+    return np.unique(state.index.catalog.rows_of_slots(slots)) if len(slots) else EMPTY
+
+
+def graph_rows(state: RankingState, asker: int, count: int, held: Group = NO_GROUP) -> np.ndarray:
+    """The asker's past partners and the rows sharing most partners with it."""
+    partners = state.graph.partners(asker, held)
+    shared, times = state.graph.shared_partners(asker, held)
+    if len(shared) > count:
+        shared = shared[np.argpartition(-times, count - 1)[:count]]
+    return np.concatenate([partners, shared])

@@ -1,0 +1,43 @@
+"""Background upkeep of a serving engine: compaction when worth it, saves now and then.
+
+Writes reach the in-memory index at once and the store at once; the index files on disk
+follow on this timer (and at shutdown), never inside a request. A crash in between loses
+nothing: the next start replays the store's changes after the saved sequence number.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from matcher.engine import Matchmaker
+
+log = logging.getLogger(__name__)
+
+
+class Upkeep:
+    def __init__(self, engine: Matchmaker, interval: float) -> None:
+        self.engine, self.interval = engine, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="index-upkeep", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+    def tick(self) -> None:
+        """One round: compact if worth it, then save if anything changed since the last save."""
+        try:
+            if self.engine.compact():
+                log.info("index compacted: %s", self.engine.info())
+            if self.engine.dirty:
+                self.engine.save()
+        except Exception:  # the service must outlive a failed save; the next tick retries
+            log.exception("index upkeep failed; the store is unaffected, will retry")

@@ -1,0 +1,147 @@
+"""The two-stage ranking against exhaustive scoring (every organisation scored): the pool
+finds the exact top 10, small clusters are ranked exactly, filters and known partners hold,
+and writes change the next answer without a rebuild."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from matcher import Cluster, EngineSettings, Filters, Matchmaker, Need, Organisation, OrgKind
+from matcher.model import NeedType, Partnership
+from matcher.settings import PoolSettings, RankingSettings
+from matcher.taxonomy import load_taxonomy
+from tests.conftest import HashingEncoder
+
+TOPICS = [
+    "heat pump district heating boiler thermal storage radiator",
+    "solar panel photovoltaic inverter rooftop module silicon",
+    "wind turbine blade tower offshore rotor gearbox",
+    "waste sorting recycling plastic compost landfill shredder",
+    "electric bus charging battery depot trolley tram",
+    "smart meter grid sensor telemetry feeder substation",
+    "biogas biomethane digester manure pellet biodiesel",
+    "insulation facade window ventilation passive retrofit",
+    "water pipe leak pump valve sewage filtration",
+    "lighting lamp luminaire street dimming led",
+]
+KINDS = (OrgKind.SME, OrgKind.COMPANY, OrgKind.RESEARCH, OrgKind.UNIVERSITY)
+COUNTRIES = ("RU", "FI", "NO", "SE")
+SIZE = 600
+
+
+def words(rng: np.random.Generator, topic: int, n: int) -> str:
+    vocabulary = TOPICS[topic].split()
+    noise = TOPICS[int(rng.integers(len(TOPICS)))].split()
+    return " ".join([*rng.choice(vocabulary, n), *rng.choice(noise, 2)])
+
+
+def organisation(rng: np.random.Generator, i: int) -> Organisation:
+    topic = i % len(TOPICS)
+    other = (topic + 1) % len(TOPICS)  # what it needs comes from the next topic
+    return Organisation(
+        f"org-{i:04d}",
+        f"Firm {i}",
+        KINDS[i % 4],
+        COUNTRIES[(i // 4) % 4],
+        city=f"City {i % 7}",
+        description=words(rng, topic, 5),
+        offers=(words(rng, topic, 4), words(rng, topic, 3)),
+        seeks=(words(rng, other, 4),),
+        founded=1990 + i % 30,
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Cluster:
+    rng = np.random.default_rng(0)
+    orgs = [organisation(rng, i) for i in range(SIZE)]
+    links = [
+        Partnership(orgs[i].id, orgs[(i + len(TOPICS) * int(rng.integers(1, 5))) % SIZE].id)
+        for i in range(SIZE)
+    ]
+    needs = [Need(f"n{t}", TOPICS[t], type=NeedType.PROJECT, owner_id=orgs[t].id) for t in range(5)]
+    return Cluster.of(orgs, needs, links)
+
+
+def engine_with(cluster: Cluster, pool: PoolSettings) -> Matchmaker:
+    settings = EngineSettings(ranking=RankingSettings(pool=pool), center_languages=False)
+    return Matchmaker.build(cluster, settings, HashingEncoder(), load_taxonomy())
+
+
+SMALL_POOL = PoolSettings(
+    semantic_chunks=100, lexical_chunks=60, graph_rows=30, sample_rows=64, exact_chunks=100
+)
+
+
+@pytest.fixture(scope="module")
+def engine(cluster: Cluster) -> Matchmaker:
+    return engine_with(cluster, SMALL_POOL)
+
+
+def overlap(pooled: list[str], exact: list[str]) -> float:
+    return len(set(pooled) & set(exact)) / max(len(exact), 1)
+
+
+def test_the_pool_finds_the_exact_top_ten_of_search(engine: Matchmaker) -> None:
+    rng = np.random.default_rng(1)
+    found = []
+    for t in range(len(TOPICS)):
+        text = words(rng, t, 4)
+        exact = engine.search(text, 10, exhaustive=True).ids()
+        found.append(overlap(engine.search(text, 10).ids(), exact))
+    assert np.mean(found) >= 0.95
+
+
+def test_the_pool_finds_the_exact_top_ten_of_partners_and_needs(engine: Matchmaker) -> None:
+    partners = [
+        overlap(engine.partners(f"org-{i:04d}", 10).ids(),
+                engine.partners(f"org-{i:04d}", 10, exhaustive=True).ids())
+        for i in range(0, SIZE, 37)
+    ]  # fmt: skip
+    needs = [
+        overlap(engine.need_matches(f"n{t}", 10).ids(),
+                engine.need_matches(f"n{t}", 10, exhaustive=True).ids())
+        for t in range(5)
+    ]  # fmt: skip
+    assert np.mean(partners) >= 0.95 and np.mean(needs) >= 0.95
+
+
+def test_a_cluster_with_few_chunks_is_ranked_exactly(cluster: Cluster) -> None:
+    engine = engine_with(cluster, replace(SMALL_POOL, exact_chunks=10 * SIZE))
+    text = TOPICS[3]
+    assert engine.search(text, 20) == engine.search(text, 20, exhaustive=True)
+    assert engine.partners("org-0005", 20) == engine.partners("org-0005", 20, exhaustive=True)
+
+
+def test_filtered_queries_keep_exactly_k_of_the_admitted(engine: Matchmaker) -> None:
+    flt = Filters(kinds=("research",), countries=("NO",), founded_from=2000)
+    results = engine.search(TOPICS[1], 10, flt)
+    exact = engine.search(TOPICS[1], 10, flt, exhaustive=True)
+    assert len(results) == 10 and overlap(results.ids(), exact.ids()) >= 0.9
+    for match in results:
+        org = engine.organisation(match.org_id)
+        assert org.kind is OrgKind.RESEARCH and org.country == "NO" and (org.founded or 0) >= 2000
+
+
+def test_a_known_partner_is_never_lost_to_the_pool_cut_off(cluster: Cluster) -> None:
+    # the owner's partners join every pool, so the ties component can always reach them
+    engine = engine_with(cluster, replace(SMALL_POOL, semantic_chunks=5, lexical_chunks=5))
+    need = engine.need("n2")
+    partners = engine.partners_of(need.owner_id or "")
+    results = engine.need_matches("n2", 100)
+    ties = {m.org_id for m in results if m.explanation.components.get("ties", 0) > 0}
+    assert ties == partners
+
+
+def test_a_write_changes_the_next_answer(engine: Matchmaker) -> None:
+    text = "geothermal drilling rig borehole"
+    assert "org-new" not in engine.search(text, 5).ids()
+    engine.upsert_organisations(
+        [Organisation("org-new", "Borehole Oy", OrgKind.SME, "FI", description=text)]
+    )
+    assert engine.search(text, 1).ids() == ["org-new"]
+    engine.remove_organisation("org-new")
+    assert "org-new" not in engine.search(text, 5).ids()
