@@ -1,10 +1,12 @@
-"""Load on the HTTP service: p50/p99 latency and throughput for a partner query and a search.
+"""Load on the HTTP service: p50/p99 latency and throughput for partners, needs and search.
 
 Starts the real server (uvicorn, one process) on a free local port over an existing store,
 sends a bounded number of requests with a fixed concurrency, prints the figures and writes
 benchmarks/results/load_api.json. Build the store first (`make build` or `matcher build`).
+"search" repeats six theses (their vectors are cached after the first request: the
+engine's own time); "search, new text" sends a text never seen before (encoding included).
 
-    python benchmarks/load_api.py [--store var] [--requests 200] [--concurrency 8]
+    python benchmarks/load_api.py [--store var] [--requests 200] [--concurrency 4]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", type=Path, default=Path("var"))
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     _, key = create_key(
         Store(sqlite_url(args.store / "store.sqlite")),
@@ -91,6 +94,9 @@ def main() -> None:
         wait_ready(base, server)
         with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as client:
             orgs = [o["id"] for o in client.get("/v1/organisations?limit=200").json()["items"]]
+            needs = [n["id"] for n in client.get("/v1/needs?limit=200").json()["items"]]
+            for thesis in THESES:  # warm the embedding cache: repeated theses are cached
+                client.post("/v1/search", json={"text": thesis, "k": 10}).raise_for_status()
             results = {
                 "health": client.get("/health").json(),
                 "partners": run(
@@ -99,12 +105,27 @@ def main() -> None:
                     args.concurrency,
                     lambda c, i: c.get(f"/v1/organisations/{orgs[i % len(orgs)]}/partners?k=10"),
                 ),
+                "need_matches": run(
+                    client,
+                    args.requests,
+                    args.concurrency,
+                    lambda c, i: c.get(f"/v1/needs/{needs[i % len(needs)]}/matches?k=10"),
+                ),
                 "search": run(
                     client,
                     args.requests,
                     args.concurrency,
                     lambda c, i: c.post(
-                        "/v1/search", json={"text": f"{THESES[i % len(THESES)]} {i}", "k": 10}
+                        "/v1/search", json={"text": THESES[i % len(THESES)], "k": 10}
+                    ),
+                ),
+                "search_new_text": run(
+                    client,
+                    args.requests // 4,
+                    args.concurrency,
+                    lambda c, i: c.post(
+                        "/v1/search",
+                        json={"text": f"{THESES[i % len(THESES)]} {uuid.uuid4().hex[:8]}", "k": 10},
                     ),
                 ),
             }
