@@ -23,7 +23,7 @@ from matcher.filters import Filters
 from matcher.limits import checked_k
 from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
-from matcher.ranking.lexicon import load_lexicon, save_lexicon
+from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 from matcher.ranking.partners import chunk_set, suggest_partners
 from matcher.ranking.state import Prepared, RankingState
 from matcher.ranking.text import EncodedText, TextQuery, rank_text

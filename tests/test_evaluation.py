@@ -23,6 +23,7 @@ from matcher.lexical import tokens
 from matcher.ranking.affinity import KindAffinity
 from matcher.ranking.graph import CoParticipation, Group
 from matcher.ranking.lexicon import EMPTY, Lexicon, text_key
+from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import REPO, HashingEncoder
@@ -136,6 +137,18 @@ def test_removing_and_adding_in_place_equals_a_fresh_lexicon() -> None:
         bm25(fresh, QUERY, np.arange(len(texts)))
     )
     assert bm25(lexicon, QUERY, np.asarray([1, 4])) == pytest.approx([0.0, 0.0])  # removed
+
+
+def test_a_saved_lexicon_loads_back_to_the_same_scores(tmp_path: Path) -> None:
+    lexicon = lexicon_of([*TEXTS, TEXTS[1]])
+    lexicon.remove(np.asarray([2]))
+    save_lexicon(lexicon, tmp_path)
+    loaded = load_lexicon(tmp_path)
+    assert loaded is not None and load_lexicon(tmp_path / "elsewhere") is None
+    slots = np.arange(len(TEXTS) + 1)
+    assert bm25(loaded, QUERY, slots) == pytest.approx(bm25(lexicon, QUERY, slots))
+    loaded.add(np.asarray([7]), ["large heat pumps"])  # and it keeps growing in place
+    assert bm25(loaded, QUERY, np.asarray([7]))[0] > 0
 
 
 def _links(groups: list[list[int]]) -> list[tuple[int, int]]:

@@ -14,7 +14,6 @@ import numpy as np
 
 from embeddings.ann.base import (
     ExactParams,
-    SlotTable,
     as_ids,
     as_matrix,
     check_allowed,
@@ -26,6 +25,7 @@ from embeddings.ann.base import (
     save_array,
     write_meta,
 )
+from embeddings.ann.slots import SlotTable
 from embeddings.errors import VectorIndexError
 
 VECTORS_FILE = "ann.vectors.npy"

@@ -24,9 +24,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.ann.base import (
-    Filter,
     HnswParams,
-    SlotTable,
     all_cores,
     as_ids,
     as_matrix,
@@ -40,6 +38,7 @@ from embeddings.ann.base import (
     write_meta,
 )
 from embeddings.ann.exact import search_subset
+from embeddings.ann.slots import Filter, SlotTable
 from embeddings.errors import VectorIndexError
 
 INDEX_FILE = "ann.hnsw.faiss"

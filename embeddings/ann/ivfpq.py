@@ -35,9 +35,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.ann.base import (
-    Filter,
     IvfPqParams,
-    SlotTable,
     all_cores,
     as_ids,
     as_matrix,
@@ -51,6 +49,7 @@ from embeddings.ann.base import (
     write_meta,
 )
 from embeddings.ann.exact import search_subset, top_k
+from embeddings.ann.slots import Filter, SlotTable
 from embeddings.errors import VectorIndexError
 
 INDEX_FILE = "ann.ivfpq.faiss"
