@@ -221,6 +221,10 @@ class Matchmaker:
         with self._lock.reading():
             return org_id in self._state.organisations
 
+    def has_need(self, need_id: str) -> bool:
+        with self._lock.reading():
+            return need_id in self._state.needs
+
     def partners_of(self, org_id: str) -> frozenset[str]:
         with self._lock.reading():
             return self._state.partners_of(org_id)

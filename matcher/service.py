@@ -161,7 +161,7 @@ class ClusterService:
         return self.engine.has_organisation(org_id)
 
     def has_need(self, need_id: str) -> bool:
-        return need_id in self.engine.snapshot().needs
+        return self.engine.has_need(need_id)
 
     def partners_of(self, org_id: str) -> frozenset[str]:
         return self.engine.partners_of(org_id)

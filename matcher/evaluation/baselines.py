@@ -85,12 +85,11 @@ def _tfidf_best_match(s: Scored) -> np.ndarray:
     weights = (1 + np.log(counts)) * idf[terms]
     norms = np.sqrt(np.bincount(which, weights=weights**2, minlength=len(chunks.slots)))
     asked = Counter(t for t in tokens(s.case.text) if t in lexicon.vocabulary)
-    query = {
-        lexicon.vocabulary[t]: (1 + math.log(n)) * idf[lexicon.vocabulary[t]]
-        for t, n in asked.items()
-    }
-    q_norm = math.sqrt(sum(w * w for w in query.values()))
-    hits = np.asarray([query.get(int(t), 0.0) for t in terms.tolist()])
+    query = np.zeros(len(idf))  # term -> the query's weight for it
+    for term, n in asked.items():
+        query[lexicon.vocabulary[term]] = (1 + math.log(n)) * idf[lexicon.vocabulary[term]]
+    q_norm = math.sqrt(float(query @ query))
+    hits = query[terms]
     dots = np.bincount(which, weights=hits * weights, minlength=len(chunks.slots))
     cosine = dots / (np.maximum(norms, 1e-12) * max(q_norm, 1e-12))
     values = np.where(usable, cosine, -np.inf)

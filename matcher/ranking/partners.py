@@ -65,11 +65,16 @@ def _pool(
     state: RankingState, row: int, me: PoolChunks, admitted: np.ndarray, exhaustive: bool
 ) -> Pool:
     settings = state.settings.pool
-    sources = [
-        nearest_rows(state, me.vectors, settings.semantic_chunks, admitted),
-        graph_rows(state, row, settings.graph_rows),
-    ]
-    return pool_of(state, admitted, sources, settings, exhaustive)
+    return pool_of(
+        state,
+        admitted,
+        lambda: [
+            nearest_rows(state, me.vectors, settings.semantic_chunks, admitted),
+            graph_rows(state, row, settings.graph_rows),
+        ],
+        settings,
+        exhaustive,
+    )
 
 
 RELATIONS = {

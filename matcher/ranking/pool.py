@@ -12,6 +12,7 @@ chunks, the pool is every candidate and the ranking is exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,18 +35,18 @@ class Pool:
 def pool_of(
     state: RankingState,
     admitted: np.ndarray,
-    sources: list[np.ndarray],
+    sources: Callable[[], list[np.ndarray]],
     settings: PoolSettings,
     exhaustive: bool = False,
 ) -> Pool:
     """The admitted rows of every source, the priors' leaders and the reference sample;
-    every admitted row when they hold few chunks."""
+    every admitted row (and no source asked) when they hold few chunks."""
     everyone = np.flatnonzero(admitted)
     chunks = int(state.index.catalog.count.view[everyone].sum())
     if exhaustive or chunks <= settings.exact_chunks or len(everyone) <= settings.sample_rows:
         return Pool(everyone, np.ones(len(everyone), dtype=bool), True)
     sample = _sample(everyone, settings.sample_rows)
-    found = np.concatenate([*sources, _leaders(state, admitted, settings.prior_rows), sample])
+    found = np.concatenate([*sources(), _leaders(state, admitted, settings.prior_rows), sample])
     rows = np.unique(found)
     rows = rows[admitted[rows]]
     return Pool(rows, np.isin(rows, sample), False)

@@ -101,14 +101,18 @@ def text_pool(
 ) -> Pool:
     """The candidate pool of a text query (held-out chunks never bring a row in)."""
     settings = state.settings.pool
-    held = holdout.slots(state)
-    lexical = state.lexicon.candidates(query.terms, settings.lexical_chunks + len(held), stats)
-    sources = [
-        nearest_rows(state, query.vector[None, :], settings.semantic_chunks, admitted, held),
-        lexical_rows(state, np.setdiff1d(lexical, held)),
-    ]
-    if asker is not None:
-        sources.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
+
+    def sources() -> list[np.ndarray]:
+        held = holdout.slots(state)
+        lexical = state.lexicon.candidates(query.terms, settings.lexical_chunks + len(held), stats)
+        found = [
+            nearest_rows(state, query.vector[None, :], settings.semantic_chunks, admitted, held),
+            lexical_rows(state, np.setdiff1d(lexical, held)),
+        ]
+        if asker is not None:
+            found.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
+        return found
+
     return pool_of(state, admitted, sources, settings, exhaustive)
 
 
