@@ -70,6 +70,15 @@ class ChunkIndex:
         vectors = _checked(vectors, len(ids), dimension)
         return cls(dimension, model_id, factory.build(ids, vectors), catalog)
 
+    @classmethod
+    def for_size(
+        cls, dimension: int, model_id: str, expected_vectors: int, sample: np.ndarray
+    ) -> ChunkIndex:
+        """An empty index whose backend suits a collection of this size (trained on
+        `sample` where it must be), to be filled in batches."""
+        sample = _checked(sample, len(sample), dimension)
+        return cls(dimension, model_id, factory.for_size(expected_vectors, sample))
+
     # --- sizes ---------------------------------------------------------------------------
     @property
     def owner_count(self) -> int:

@@ -23,6 +23,7 @@ from matcher.filters import Filters
 from matcher.limits import checked_k
 from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
+from matcher.ranking.build import build_state
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 from matcher.ranking.partners import chunk_set, suggest_partners
 from matcher.ranking.state import Prepared, RankingState
@@ -73,7 +74,7 @@ class Matchmaker:
         detect_language: Callable[[str], str] | None = None,
     ) -> Matchmaker:
         """Encode (through the encoder's cache) and index a whole cluster in memory."""
-        state = RankingState.build(
+        state = build_state(
             cluster,
             encoder,
             taxonomy or load_taxonomy(settings.taxonomy_path),

@@ -145,3 +145,17 @@ def test_a_write_changes_the_next_answer(engine: Matchmaker) -> None:
     assert engine.search(text, 1).ids() == ["org-new"]
     engine.remove_organisation("org-new")
     assert "org-new" not in engine.search(text, 5).ids()
+
+
+def test_a_large_cluster_is_built_in_batches_to_the_same_index(
+    cluster: Cluster, engine: Matchmaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matcher.ranking.build as build
+
+    monkeypatch.setattr(build, "SAMPLE_CHUNKS", 300)  # a sample, then batches of 70
+    monkeypatch.setattr(build, "BUILD_BATCH", 70)
+    batched = engine_with(cluster, SMALL_POOL)
+    assert batched.info().vectors == engine.info().vectors
+    for text in TOPICS[:4]:
+        assert batched.search(text, 10, exhaustive=True) == engine.search(text, 10, exhaustive=True)
+    assert batched.partners("org-0003", 10) == engine.partners("org-0003", 10)

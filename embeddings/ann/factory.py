@@ -144,6 +144,20 @@ def build(
     return backend
 
 
+def for_size(
+    expected_vectors: int, sample: np.ndarray, workdir: Path | None = None, seed: int = 0
+) -> AnnBackend:
+    """An empty backend of the kind and parameters a collection of this size calls for,
+    trained on `sample` when it must be (IVF-PQ): a large collection is then added in
+    batches, never held in memory whole."""
+    sample = np.ascontiguousarray(sample, dtype=np.float32)
+    kind = kind_for(expected_vectors)
+    params = params_for(expected_vectors, sample.shape[1], kind)
+    if isinstance(params, IvfPqParams):
+        return IvfPqBackend.trained(_sample(sample, params.train_size, seed), params, workdir)
+    return empty(kind, sample.shape[1], params)
+
+
 def empty(kind: str, dimension: int, params: BackendParams | None = None) -> AnnBackend:
     """An empty exact or HNSW backend (IVF-PQ must be trained: use `build`)."""
     if kind == "ivfpq":

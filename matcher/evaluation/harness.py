@@ -22,6 +22,7 @@ from matcher.chunking import CAPABILITY_FIELDS
 from matcher.cordis import CordisData
 from matcher.evaluation.metrics import QueryMetrics, metrics_of, target_ranks
 from matcher.evaluation.protocol import Case, Protocol, Query, half_of, slices_of
+from matcher.ranking.build import build_state
 from matcher.ranking.hybrid import Holdout, TextQueryArrays, TextSignals, text_signals
 from matcher.ranking.state import RankingState
 from matcher.ranking.text import text_pool
@@ -88,7 +89,7 @@ def prepare(
     exhaustive: bool = True,
 ) -> Setup:
     cluster = data.cluster(protocol.until_year)
-    state = RankingState.build(cluster, encoder, taxonomy, settings, show_progress=show_progress)
+    state = build_state(cluster, encoder, taxonomy, settings, show_progress=show_progress)
     cases = tuple(_cases(data, state, protocol, queries))
     texts = [c.text for c in cases]
     vectors = state.query_vectors(texts) if texts else np.zeros((0, encoder.dimension))

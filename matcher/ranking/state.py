@@ -71,35 +71,6 @@ class RankingState:
         self.kinds = KindAffinity()
         self.version = 0  # one more per applied write: caches key on it
 
-    # --- building ------------------------------------------------------------------------
-    @classmethod
-    def build(
-        cls,
-        cluster: Cluster,
-        encoder: Encoder,
-        taxonomy: Taxonomy,
-        settings: RankingSettings,
-        detect_language: Callable[[str], str] | None = None,
-        center_languages: bool = True,
-        show_progress: bool = False,
-    ) -> RankingState:
-        """Encode every organisation once (through the cache) and index it all."""
-        orgs = list(cluster.organisations.values())
-        chunks = tuple(tuple(chunks_of(o, settings.passage_words)) for o in orgs)
-        texts = [c.text for cs in chunks for c in cs]
-        vectors = encoder.encode(texts, "passage", show_progress=show_progress)
-        languages = chunk_languages(orgs, chunks)
-        centering = LanguageCentering.fit(vectors, languages) if center_languages else None
-        if centering is not None:
-            vectors = centering.apply(vectors, languages)
-        owners = [owner_chunks(o, cs) for o, cs in zip(orgs, chunks, strict=True)]
-        index = ChunkIndex.build(encoder.dimension, encoder.model_id, owners, vectors)
-        if centering is not None:
-            index.extras[CENTERING_KEY] = centering.to_json()
-        state = cls(index, encoder, taxonomy, settings, detect_language)
-        state.restore(cluster, Lexicon())
-        return state
-
     def restore(self, cluster: Cluster, lexicon: Lexicon) -> list[str]:
         """Derive everything but the vectors from the cluster; an empty lexicon is filled
         from the indexed organisations' texts (a saved one is taken as it is). Indexed
@@ -146,10 +117,10 @@ class RankingState:
         dead = self.index.put(owners, prepared.vectors)
         self.lexicon.remove(dead)
         catalog = self.index.catalog
-        for org, chunks in zip(prepared.orgs, prepared.chunks, strict=True):
-            row = catalog.row_of[org.id]
-            slots, _ = catalog.slots_of_rows(np.asarray([row]))
-            self.lexicon.add(slots, [c.text for c in chunks])
+        rows = np.asarray([catalog.row_of[o.id] for o in prepared.orgs], dtype=np.int64)
+        slots, _ = catalog.slots_of_rows(rows)
+        self.lexicon.add(slots, [c.text for cs in prepared.chunks for c in cs])
+        for org, row in zip(prepared.orgs, rows.tolist(), strict=True):
             self._set_facts(row, org)
             self.organisations[org.id] = org
         self.graph.grow(catalog.row_count)
