@@ -6,7 +6,10 @@ benchmarks/results/load_api.json. Build the store first (`make build` or `matche
 "search" repeats six theses (their vectors are cached after the first request: the
 engine's own time); "search, new text" sends a text never seen before (encoding included).
 
-    python benchmarks/load_api.py [--store var] [--requests 200] [--concurrency 4]
+    python benchmarks/load_api.py [--store var] [--requests 200] [--concurrency 1,4]
+
+The clients run on the same two cores as the server, so at concurrency 4 requests also
+queue behind the load generator itself.
 """
 
 from __future__ import annotations
@@ -60,11 +63,41 @@ def run(client: httpx.Client, requests: int, concurrency: int, call) -> dict[str
     }
 
 
+def scenarios(
+    client: httpx.Client, requests: int, concurrency: int, orgs: list[str], needs: list[str]
+) -> dict[str, dict[str, float]]:
+    def new_text(c: httpx.Client, i: int) -> httpx.Response:
+        text = f"{THESES[i % len(THESES)]} {uuid.uuid4().hex[:8]}"  # never seen before
+        return c.post("/v1/search", json={"text": text, "k": 10})
+
+    return {
+        "partners": run(
+            client,
+            requests,
+            concurrency,
+            lambda c, i: c.get(f"/v1/organisations/{orgs[i % len(orgs)]}/partners?k=10"),
+        ),
+        "need_matches": run(
+            client,
+            requests,
+            concurrency,
+            lambda c, i: c.get(f"/v1/needs/{needs[i % len(needs)]}/matches?k=10"),
+        ),
+        "search": run(
+            client,
+            requests,
+            concurrency,
+            lambda c, i: c.post("/v1/search", json={"text": THESES[i % len(THESES)], "k": 10}),
+        ),
+        "search_new_text": run(client, requests // 4, concurrency, new_text),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", type=Path, default=Path("var"))
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", default="1,4", help="client counts, comma-separated")
     args = parser.parse_args()
     _, key = create_key(
         Store(sqlite_url(args.store / "store.sqlite")),
@@ -97,38 +130,11 @@ def main() -> None:
             needs = [n["id"] for n in client.get("/v1/needs?limit=200").json()["items"]]
             for thesis in THESES:  # warm the embedding cache: repeated theses are cached
                 client.post("/v1/search", json={"text": thesis, "k": 10}).raise_for_status()
-            results = {
-                "health": client.get("/health").json(),
-                "partners": run(
-                    client,
-                    args.requests,
-                    args.concurrency,
-                    lambda c, i: c.get(f"/v1/organisations/{orgs[i % len(orgs)]}/partners?k=10"),
-                ),
-                "need_matches": run(
-                    client,
-                    args.requests,
-                    args.concurrency,
-                    lambda c, i: c.get(f"/v1/needs/{needs[i % len(needs)]}/matches?k=10"),
-                ),
-                "search": run(
-                    client,
-                    args.requests,
-                    args.concurrency,
-                    lambda c, i: c.post(
-                        "/v1/search", json={"text": THESES[i % len(THESES)], "k": 10}
-                    ),
-                ),
-                "search_new_text": run(
-                    client,
-                    args.requests // 4,
-                    args.concurrency,
-                    lambda c, i: c.post(
-                        "/v1/search",
-                        json={"text": f"{THESES[i % len(THESES)]} {uuid.uuid4().hex[:8]}", "k": 10},
-                    ),
-                ),
-            }
+            results = {"health": client.get("/health").json()}
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                results[f"concurrency_{concurrency}"] = scenarios(
+                    client, args.requests, concurrency, orgs, needs
+                )
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
