@@ -31,7 +31,7 @@ class PoolSettings:
     semantic_chunks: int = 200  # nearest chunks per query vector
     lexical_chunks: int = 200  # best BM25 chunks
     graph_rows: int = 100  # rows sharing most partners with the asker (all its partners join)
-    prior_rows: int = 20  # most linked and most proven rows
+    prior_rows: int = 50  # most linked and most proven rows, overall and in the wanted areas
     # the random reference sample the components' scales are read over (the median of 256
     # draws sits within about 0.08 standard deviations of the true median)
     sample_rows: int = 256

@@ -154,9 +154,9 @@ class IvfPqBackend:
         for start in range(0, len(queries), step):
             block = candidates[start : start + step]
             rows = self._store.gather(np.maximum(block, 0))  # (queries, candidates, d)
-            # einsum, not a batched matmul: OpenBLAS threads even one query's product and
-            # then waits at barriers (1600 x 384 on a busy 2-core machine: 3.9 vs 0.13 ms)
-            exact = np.einsum("qcd,qd->qc", rows, queries[start : start + step])
+            # a batched product on one BLAS thread (matcher.config.single_threaded_queries):
+            # 1600 x 384 in 0.07 ms, against 0.16 ms in einsum
+            exact = np.matmul(rows, queries[start : start + step, :, None])[..., 0]
             scores[start : start + step] = np.where(block >= 0, exact, -np.inf)
         best, columns = top_k(scores, k)
         positions = np.take_along_axis(candidates, np.maximum(columns, 0), axis=1)

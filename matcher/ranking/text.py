@@ -113,7 +113,7 @@ def text_pool(
             found.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
         return found
 
-    return pool_of(state, admitted, sources, settings, exhaustive)
+    return pool_of(state, admitted, sources, settings, exhaustive, query.areas)
 
 
 def _tagged_areas(state: RankingState, vector: np.ndarray, text: str) -> tuple[str, ...]:
