@@ -238,7 +238,7 @@ def recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
 
 def memory() -> dict[str, int]:
     """Resident bytes: VmRSS (from psutil when installed), and from /proc its split into
-    anonymous memory and mapped file pages such as the float16 copy (page cache that the
+    anonymous memory and mapped file pages such as the 8-bit copy (page cache that the
     kernel can drop and re-read, so it is reported apart)."""
     fields = {}
     status = Path("/proc/self/status")
@@ -268,7 +268,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = [(factory.kind_for(int(s)), int(s)) for s in args.sizes.split(",") if s]
     runs += [(kind, int(size)) for kind, size in (e.split(":") for e in args.extra.split(",") if e)]
-    tempfile.tempdir = "/tmp"  # every working file (float16 copies, saves) lands there
+    tempfile.tempdir = "/tmp"  # every working file (8-bit copies, saves) lands there
     data = Synthetic(args.dim, args.topics, args.seed)
     queries = data.queries(args.queries)
     results = []

@@ -53,7 +53,7 @@ def recall_by_score(found_scores: np.ndarray, truth_scores: np.ndarray, k: int) 
     """Share of the k returned whose exact score reaches the exact k-th best: a joint
     project's text sits in every partner's profile, so identical vectors tie, and which
     copy an index returns does not matter."""
-    kth = truth_scores[:, k - 1 : k] - 1e-3  # IVF-PQ re-scores from float16 copies
+    kth = truth_scores[:, k - 1 : k] - 1e-3  # IVF-PQ re-scores from 8-bit copies
     return round(float(np.mean(found_scores[:, :k] >= kth)), 4)
 
 

@@ -201,7 +201,9 @@ def test_approximate_recall_and_exact_scores(approximate: Pair, data: Data) -> N
     original = {int(i): v for i, v in zip(data[0], data[1], strict=True)}
     pairs = zip(found, queries, strict=True)
     truth = np.array([[original[int(i)] @ query for i in row] for row, query in pairs])
-    np.testing.assert_allclose(scores, truth, atol=2e-3 if backend.kind == "ivfpq" else 1e-5)
+    # IVF-PQ re-scores from 8-bit copies: a step is 1/255 of a dimension's range, which at
+    # 16 dimensions (wide ranges) is worth up to ~3e-3 of cosine; at 384, ~1e-3
+    np.testing.assert_allclose(scores, truth, atol=5e-3 if backend.kind == "ivfpq" else 1e-5)
     assert np.all(np.diff(scores, axis=1) <= 0)
     single = backend.search(queries[3:4], 10)
     np.testing.assert_array_equal(single[1], found[3:4])
@@ -242,7 +244,11 @@ def test_approximate_compaction_keeps_recall_and_the_old_backend(data: Data) -> 
         backend = built(kind, ids, vectors)
         backend.remove(gone)
         filtered = backend.search(queries, 10, allowed)[1]
-        np.testing.assert_array_equal(filtered, exact.search(queries, 10, allowed)[1])
+        exactly = exact.search(queries, 10, allowed)[1]
+        if kind == "ivfpq":  # exact over its 8-bit copies: near ties may swap
+            assert recall_at_10(filtered, exactly) >= 0.97
+        else:
+            np.testing.assert_array_equal(filtered, exactly)
         before = backend.search(queries, 10)
         fresh = backend.compacted()
         assert (fresh.kind, fresh.params, fresh.dead_count) == (kind, backend.params, 0)

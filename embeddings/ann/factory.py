@@ -34,8 +34,8 @@ from embeddings.errors import VectorIndexError
 EXACT_LIMIT = 50_000
 # Up to this many, HNSW: sub-millisecond queries with exact scores (recall@10 0.989 at 100k),
 # but it holds the float32 vectors and its graph in RAM (1.74 GB at 1M x 384) and its build
-# grows faster than the collection (100k: 31 s, 1M: 734 s here). Past it, IVF-PQ with exact
-# re-scoring from a float16 copy on disk builds 17x faster at 1M, with better recall@10
+# grows faster than the collection (100k: 31 s, 1M: 734 s here). Past it, IVF-PQ with
+# re-scoring from an 8-bit copy on disk builds 17x faster at 1M, with better recall@10
 # (0.999 against 0.975) in a thirtieth of the RAM; its 2 ms a query (against 0.4 ms) is
 # small beside the ranking that follows (benchmarks/results/ann_bench.json).
 HNSW_LIMIT = 500_000
@@ -53,7 +53,7 @@ DIMS_PER_CODE = 4
 # misorders them (k=100, recall@100): 100k: 0.945 with 4k candidates, 0.993 with 8k;
 # 1M: 0.9998 with 8k; 8M: 0.933 with 8k, 0.997 with 16k (+1.5 ms).
 DENSE_ABOVE = 1_000_000
-# A filter leaving at most this many vectors is searched exactly over the float16 copy:
+# A filter leaving at most this many vectors is searched exactly over the 8-bit copy:
 # 20k rows is ~15 MB of reads, cheaper than probing every list for enough allowed hits.
 IVF_EXACT_FILTER_LIMIT = 20_000
 
@@ -127,7 +127,7 @@ def build(
     """A backend holding `vectors` under `ids`, its kind chosen by size unless given.
 
     IVF-PQ is trained on a seeded sample of `vectors`; `workdir` is where it keeps its
-    float16 working file (the system's temporary folder by default)."""
+    8-bit working file (the system's temporary folder by default)."""
     ids, vectors = as_ids(ids), np.ascontiguousarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or len(vectors) != len(ids):
         raise VectorIndexError(f"{len(ids)} ids need (n, d) vectors, not {vectors.shape}")

@@ -1,21 +1,19 @@
-"""IVF with 4-bit PQ fast-scan codes for millions of vectors, re-scored from float16 on disk.
+"""IVF with 4-bit PQ fast-scan codes for millions of vectors, re-scored from a copy on disk.
 
-The codes only rank candidates; `rerank_factor` x k of them are re-scored exactly from a
-float16 copy of the vectors in a memory-mapped file, so results carry exact scores (to
-float16 rounding) and `vectors()` works. Compared on 200k structured 384-d vectors, one
-core, k=100, 4x over-fetch, re-scored (p50 per query, recall@100):
+The codes only rank candidates; `rerank_factor` x k of them are re-scored from an 8-bit
+copy of the vectors in a memory-mapped file (embeddings.ann.store: cosines within about
+1e-3 of exact), so results carry real scores and `vectors()` works. Compared on 200k
+structured 384-d vectors, one core, k=100, 4x over-fetch, re-scored (p50 per query,
+recall@100):
   IVF-PQ 48 x 8-bit     48 B/vector   1.3 ms   0.985
   IVF-PQ fast-scan 96x4 48 B/vector   0.6 ms   0.984  (look-up tables fit SIMD registers)
   IVF-SQ4               192 B/vector  3.4 ms   0.9999 (precision the re-scoring makes moot)
 so fast-scan: same memory as 8-bit PQ, twice as fast, a third of the training time (the
 default over-fetch is 8x, 16x past 1M vectors: see factory.DENSE_ABOVE). At
 8M x 384 the RAM part is codes 48 B, FAISS label 8, our id 8 and tombstone 1 per vector,
-plus list overhead: 680 MB measured (85 B/vector); the float16 file is 6.1 GB, paged in by
-the OS as queries touch it.
-
-Converting the candidates' float16 rows to float32 is most of a query's cost (numpy casts
-float16 at ~5 ns per value here: 800 candidates x 384 is ~1.5 ms); the codes, not the
-float16 copy, would have to improve for fewer candidates to do.
+plus list overhead: 680 MB measured (85 B/vector); the 8-bit file is 3.1 GB, paged in by
+the OS as queries touch it. Decoding the candidates' rows is most of a query's cost, which
+is why the copy is 8-bit rather than float16 (four times cheaper to decode).
 
 The coarse quantiser is flat up to a few thousand lists. Assigning 8M vectors costs
 n x nlist dot products: with nlist ~ sqrt(n) (2048 at 8M) that is a few minutes of BLAS,
@@ -28,7 +26,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +41,22 @@ from embeddings.ann.base import (
     params_from_meta,
     read_meta,
     require_faiss,
-    save_array,
     single_thread_search,
     write_meta,
 )
 from embeddings.ann.exact import search_subset, top_k
 from embeddings.ann.slots import Filter, SlotTable
+from embeddings.ann.store import CHUNK, ScalarStore
 from embeddings.errors import VectorIndexError
 
 INDEX_FILE = "ann.ivfpq.faiss"
-STORE_FILE = "ann.vectors.f16.npy"
+STORE_FILE = "ann.vectors.sq8.npy"
 PQ_BITS = 4  # fast-scan codes: 16 centroids per sub-quantiser
 COARSE_HNSW_M = 32
 COARSE_EF_SEARCH = 64  # FAISS searches the graph with at least nprobe candidates anyway
 KMEANS_ITERATIONS = 20
 # Re-scoring gathers (queries x candidates x d) floats; this many per block bounds it to 64 MB.
 RERANK_CELLS = 1 << 24
-CHUNK = 65_536  # rows per add when copying between backends
 
 
 class IvfPqBackend:
@@ -72,7 +68,7 @@ class IvfPqBackend:
         params: IvfPqParams,
         index: Any,
         slots: SlotTable | None = None,
-        store: Float16Store | None = None,
+        store: ScalarStore | None = None,
         workdir: Path | None = None,
     ) -> None:
         self.dimension = dimension
@@ -80,7 +76,9 @@ class IvfPqBackend:
         self._index = index  # trained; FAISS labels are storage positions, as in HNSW
         self._slots = slots or SlotTable()
         self._workdir = workdir
-        self._store = store or Float16Store(dimension, workdir=workdir)
+        if store is None:
+            raise VectorIndexError("an IVF-PQ backend needs its fitted store: use trained()")
+        self._store = store
 
     @classmethod
     def trained(
@@ -95,7 +93,8 @@ class IvfPqBackend:
                 f"{params.nlist} vectors, not {sample.shape}"
             )
         index = _trained_index(lib, sample, params)
-        return cls(sample.shape[1], params, index, workdir=workdir)
+        store = ScalarStore.fitted(sample, workdir)
+        return cls(sample.shape[1], params, index, store=store, workdir=workdir)
 
     @property
     def live_count(self) -> int:
@@ -172,7 +171,8 @@ class IvfPqBackend:
         lib = require_faiss()
         empty = lib.clone_index(self._index)
         empty.reset()
-        fresh = IvfPqBackend(self.dimension, self.params, empty, workdir=self._workdir)
+        store = ScalarStore(self._store.low, self._store.step, workdir=self._workdir)
+        fresh = IvfPqBackend(self.dimension, self.params, empty, store=store, workdir=self._workdir)
         live = np.flatnonzero(self._slots.live)
         for start in range(0, len(live), CHUNK):
             chunk = live[start : start + CHUNK]
@@ -191,7 +191,7 @@ class IvfPqBackend:
     @classmethod
     def load(cls, directory: Path, mmap: bool = False, workdir: Path | None = None) -> IvfPqBackend:
         """The codes are read into memory either way (they are the small part); `mmap`
-        maps the float16 file in place, otherwise it is copied into a working file."""
+        maps the 8-bit file in place, otherwise it is copied into a working file."""
         lib = require_faiss()
         meta = read_meta(directory, cls.kind)
         slots = SlotTable.load(directory, mmap)
@@ -199,7 +199,7 @@ class IvfPqBackend:
             index = lib.read_index(str(directory / INDEX_FILE))
         except RuntimeError as exc:
             raise VectorIndexError(f"unreadable IVF-PQ index in {directory}: {exc}") from exc
-        store = Float16Store.open_saved(directory / STORE_FILE, mmap, workdir)
+        store = ScalarStore.open_saved(directory / STORE_FILE, mmap, workdir)
         dimension = meta["dimension"]
         if not index.ntotal == slots.size == store.rows or store.dimension != dimension:
             raise VectorIndexError(f"IVF-PQ files in {directory} do not match each other")
@@ -226,66 +226,3 @@ def _trained_index(lib: Any, sample: np.ndarray, params: IvfPqParams) -> Any:
         index.train(sample)
     index.clustering_index = None
     return index
-
-
-class Float16Store:
-    """The vectors as float16 rows of a file mapped into memory (np.memmap).
-
-    A working store is an unnamed temporary file (the OS deletes it when it is closed, so
-    a crash leaves nothing behind), grown by re-mapping it larger: numpy extends the file
-    sparsely, and the rows already written stay in the page cache. A store opened from a
-    save maps that file read-only; the first append copies it to a working file, so the
-    saved snapshot is never written to."""
-
-    def __init__(
-        self, dimension: int, rows: np.ndarray | None = None, workdir: Path | None = None
-    ) -> None:
-        self.dimension = dimension
-        self._array = rows if rows is not None else np.empty((0, dimension), np.float16)
-        self.rows = len(self._array)
-        self._handle: Any = None  # the working file, once there is one
-        self._workdir = workdir
-
-    def append(self, vectors: np.ndarray) -> None:
-        end = self.rows + len(vectors)
-        if self._handle is None or end > len(self._array):
-            self._remap(max(end, 2 * len(self._array), 1024))
-        self._array[self.rows : end] = vectors  # numpy casts to float16 without a full copy
-        self.rows = end
-
-    def _remap(self, capacity: int) -> None:
-        if self._handle is None:
-            # open for the store's lifetime (closed, and so deleted, when it is collected)
-            handle = tempfile.TemporaryFile(dir=self._workdir, prefix="ann-f16-")  # noqa: SIM115
-            mapped = np.memmap(handle, np.float16, "r+", shape=(capacity, self.dimension))
-            for start in range(0, self.rows, CHUNK):  # rows of a saved (read-only) file
-                stop = min(start + CHUNK, self.rows)
-                mapped[start:stop] = self._array[start:stop]
-            self._handle = handle
-        else:
-            mapped = np.memmap(self._handle, np.float16, "r+", shape=(capacity, self.dimension))
-        self._array = mapped
-
-    def gather(self, positions: np.ndarray) -> np.ndarray:
-        """Rows at `positions` (any shape) as float32, shape positions.shape + (d,)."""
-        return self._array[positions].astype(np.float32)
-
-    def save(self, path: Path) -> None:
-        save_array(path, self._array[: self.rows])  # written straight from the mapping
-
-    @classmethod
-    def open_saved(cls, path: Path, mmap: bool, workdir: Path | None) -> Float16Store:
-        saved = _mapped_read_only(path)
-        if saved.ndim != 2 or saved.dtype != np.float16:
-            raise VectorIndexError(f"{path} does not hold float16 vectors")
-        store = cls(saved.shape[1], saved, workdir)
-        if not mmap:
-            store._remap(max(store.rows, 1024))  # copied to a working file now, not on first add
-        return store
-
-
-def _mapped_read_only(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode="r")
-    except (OSError, ValueError) as exc:
-        raise VectorIndexError(f"unreadable retrieval backend file {path}: {exc}") from exc
