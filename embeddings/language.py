@@ -1,9 +1,9 @@
-"""Language detection for the cluster's four languages, and the guard built on it.
+"""Language detection for the cluster's four languages.
 
 Texts in the cluster are Russian, English, Finnish or Norwegian. An English-only encoder
 returns near-random vectors for the other three, silently, so the engine detects the
-language of every text, keeps it on the record, and asks `check_languages` before it
-trusts an encoder with them.
+language of every text, keeps it on the record, and warns with every result over text in
+a language its encoder does not read (matcher.ranking.state.language_warning).
 
 The detector is hand-made and small on purpose: it must not download anything or pull in
 a heavy dependency. Cyrillic script decides Russian; for Latin script a scorer counts
@@ -13,18 +13,11 @@ Measured accuracy on datasets/parallel is in benchmarks/QUALITY.md.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections import Counter
 from collections.abc import Iterable
-
-from embeddings.errors import EncoderError
-
-log = logging.getLogger(__name__)
 
 UNDETERMINED = "und"
 LANGUAGES = ("ru", "en", "fi", "no")
-LANGUAGE_NAMES = {"ru": "Russian", "en": "English", "fi": "Finnish", "no": "Norwegian"}
 
 # Fewer letters than this carry no evidence ("LED", "CO2", a number).
 _MIN_LETTERS = 3
@@ -141,46 +134,3 @@ def latin_scores(lowered: str) -> dict[str, float]:
     for pattern, lang, weight in _LETTER_FEATURES:
         scores[lang] += weight * len(pattern.findall(lowered))
     return scores
-
-
-def check_languages(
-    text_languages: Iterable[str],
-    encoder_languages: frozenset[str] | None,
-    model_id: str = "the encoder",
-) -> list[str]:
-    """One warning per detected language the encoder does not read; [] when all is well.
-
-    `encoder_languages` is `Encoder.languages`: None means the model reads any language.
-    Undetermined texts raise no warning: a product name or a number is no evidence
-    that the model cannot read them.
-    """
-    if encoder_languages is None:
-        return []
-    counts = Counter(lang for lang in text_languages if lang != UNDETERMINED)
-    readable = ", ".join(sorted(encoder_languages)) or "no language"
-    return [
-        f"{count} text(s) in {LANGUAGE_NAMES.get(lang, lang)} ({lang}): {model_id} reads "
-        f"only {readable}, so their matches would be near-random; use a multilingual "
-        f"encoder (see embeddings.factory.DEFAULT_ENCODER)"
-        for lang, count in sorted(counts.items())
-        if lang not in encoder_languages
-    ]
-
-
-def guard_languages(
-    text_languages: Iterable[str],
-    encoder_languages: frozenset[str] | None,
-    model_id: str = "the encoder",
-    refuse: bool = False,
-) -> list[str]:
-    """Log `check_languages` warnings and return them; raise EncoderError if `refuse`.
-
-    The engine calls this before indexing: a demo may go on with a warning, a
-    production index should refuse rather than store vectors nobody can match.
-    """
-    warnings = check_languages(text_languages, encoder_languages, model_id)
-    if warnings and refuse:
-        raise EncoderError("; ".join(warnings))
-    for message in warnings:
-        log.warning("%s", message)
-    return warnings

@@ -27,8 +27,6 @@ from matcher.loading import (
 from matcher.model import Need, Organisation, Partnership
 from matcher.taxonomy import Taxonomy
 
-ENTITIES = ("organisations", "needs", "partnerships")
-
 
 @dataclass(frozen=True)
 class ImportReport:

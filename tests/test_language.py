@@ -1,20 +1,16 @@
-"""Language detection and the guard that keeps an English-only encoder from foreign text."""
+"""Language detection of the cluster's four languages, measured on the parallel set."""
 
 from __future__ import annotations
 
 import csv
-import logging
 from pathlib import Path
 
 import pytest
 
-from embeddings.errors import EncoderError
 from embeddings.language import (
     LANGUAGES,
-    check_languages,
     detect_language,
     detect_languages,
-    guard_languages,
 )
 
 PARALLEL = Path(__file__).resolve().parents[1] / "datasets" / "parallel" / "texts.csv"
@@ -89,23 +85,3 @@ def test_accuracy_on_the_parallel_set() -> None:
     assert accuracy >= PARALLEL_ACCURACY_FLOOR
     # Any miss must be an honest "und", never a confident wrong language.
     assert all(got in (want, "und") for got, want in found)
-
-
-def test_english_only_encoder_is_warned_per_foreign_language() -> None:
-    warnings = check_languages(["en", "ru", "ru", "fi", "und"], frozenset({"en"}), "MiniLM")
-    assert len(warnings) == 2
-    assert warnings[0].startswith("1 text(s) in Finnish (fi): MiniLM reads only en")
-    assert warnings[1].startswith("2 text(s) in Russian (ru)")
-
-
-def test_no_warning_when_the_encoder_reads_everything() -> None:
-    assert check_languages(["ru", "fi", "no"], None) == []
-    assert check_languages(["en", "und", "en"], frozenset({"en"})) == []
-
-
-def test_guard_warns_or_refuses(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="embeddings.language"):
-        warnings = guard_languages(["no"], frozenset({"en"}), "MiniLM")
-    assert warnings and "Norwegian" in caplog.text
-    with pytest.raises(EncoderError, match="Norwegian"):
-        guard_languages(["no"], frozenset({"en"}), "MiniLM", refuse=True)

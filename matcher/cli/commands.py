@@ -70,8 +70,8 @@ def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = settings_from(args).engine
     with open_service(args, policy="always" if args.force else "auto") as service:
-        info = service.engine.info()
-        links = len(service.store.partnerships())
+        info = service.info()
+        links = len(service.partnerships())
     print(
         f"{info.organisations} organisations, {info.needs} needs, {links} partnerships; "
         f"{info.vectors} vectors ({info.model_id}, dim {info.dimension}, {info.backend} index); "

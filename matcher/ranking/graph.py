@@ -59,11 +59,6 @@ class CoParticipation:
             self.degree.view[one] += (after > 0) - (before > 0)
             self._arrays.pop(one, None)
 
-    def drop(self, row: int) -> None:
-        """Remove every link of a row (an organisation deleted or merged away)."""
-        for other, count in list(self._links.get(row, {}).items()):
-            self.link(row, other, -count)
-
     # --- reading -------------------------------------------------------------------------
     def neighbours(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The row's partners (sorted) and the link count to each."""
