@@ -22,6 +22,7 @@ from embeddings.ann import (
     IvfPqParams,
     factory,
 )
+from embeddings.ann.store import ScalarStore
 
 DIM = 64
 Data = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, vectors, queries
@@ -175,7 +176,7 @@ def test_vectors_are_the_stored_ones_and_unknown_ids_are_refused(data: Data, kin
     ids, vectors, _ = data
     backend = built(kind, ids[:1000], vectors[:1000])
     backend.remove(ids[:5])
-    tolerance = 2e-3 if kind == "ivfpq" else 0  # IVF-PQ keeps a float16 copy
+    tolerance = 2e-3 if kind == "ivfpq" else 0  # IVF-PQ keeps an 8-bit copy
     np.testing.assert_allclose(backend.vectors(ids[[5, 9, 7]]), vectors[[5, 9, 7]], atol=tolerance)
     for missing in (ids[2], ids[999] + 3, 1):  # removed, never added
         with pytest.raises(VectorIndexError, match="no live vector"):
@@ -306,6 +307,35 @@ def test_ivfpq_with_a_graph_coarse_quantiser(data: Data) -> None:
     backend = built("ivfpq", ids, vectors, coarse_hnsw=True)
     truth = factory.build(ids, vectors, "exact").search(queries, 10)[1]
     assert recall_at_10(backend.search(queries, 10)[1], truth) >= MIN_RECALL
+
+
+def test_the_8_bit_copy_decodes_within_a_step_and_never_writes_its_save(
+    data: Data, tmp_path: Path
+) -> None:
+    vectors = data[1]
+    store = ScalarStore.fitted(vectors[:500])
+    store.append(vectors)
+    width = store.ranges[1]
+    positions = np.array([[3, 600], [1999, 0]])
+    decoded = store.gather(positions)
+    assert decoded.shape == (2, 2, vectors.shape[1])
+    inside = np.all(
+        (vectors[positions] >= store.ranges[0]) & (vectors[positions] <= width + store.ranges[0]),
+        axis=-1,
+    )
+    error = np.abs(decoded - vectors[positions])[inside]
+    assert error.max() <= width.max() / 255  # half a step each side, and float rounding
+    far = np.full((1, vectors.shape[1]), 10.0, dtype=np.float32)  # beyond every range: clamped
+    store.append(far)
+    np.testing.assert_allclose(
+        store.gather(np.array([store.rows - 1]))[0], store.ranges.sum(0), rtol=1e-2
+    )
+    store.save(tmp_path / "v.npy")
+    before = (tmp_path / "v.npy").read_bytes()
+    opened = ScalarStore.open_saved(tmp_path / "v.npy", mmap=True, workdir=tmp_path)
+    np.testing.assert_array_equal(opened.gather(positions), decoded)
+    opened.append(vectors[:10])
+    assert opened.rows == store.rows + 10 and (tmp_path / "v.npy").read_bytes() == before
 
 
 # ---------------------------------------------------------------------------------- factory

@@ -171,7 +171,7 @@ class IvfPqBackend:
         lib = require_faiss()
         empty = lib.clone_index(self._index)
         empty.reset()
-        store = ScalarStore(self._store.low, self._store.step, workdir=self._workdir)
+        store = ScalarStore(self._store.ranges, workdir=self._workdir)
         fresh = IvfPqBackend(self.dimension, self.params, empty, store=store, workdir=self._workdir)
         live = np.flatnonzero(self._slots.live)
         for start in range(0, len(live), CHUNK):
