@@ -340,7 +340,7 @@ def test_the_8_bit_copy_decodes_within_a_step_and_never_writes_its_save(
 
 # ---------------------------------------------------------------------------------- factory
 def test_the_factory_chooses_the_kind_by_size(monkeypatch: pytest.MonkeyPatch, data: Data) -> None:
-    assert [factory.kind_for(n) for n in (0, 49_999, 50_000, 500_000, 500_001)] == [
+    assert [factory.kind_for(n) for n in (0, 49_999, 50_000, 1_000_000, 1_000_001)] == [
         "exact", "exact", "hnsw", "hnsw", "ivfpq",
     ]  # fmt: skip
     ids, vectors = data[0][:1500], data[1][:1500]

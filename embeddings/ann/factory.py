@@ -32,13 +32,15 @@ from embeddings.errors import VectorIndexError
 # scan per query, ~7 ms on one core here (20k measured: 2.7 ms), with no build and no
 # parameters; above it the scan grows linearly while HNSW stays under a millisecond.
 EXACT_LIMIT = 50_000
-# Up to this many, HNSW: sub-millisecond queries with exact scores (recall@10 0.989 at 100k),
-# but it holds the float32 vectors and its graph in RAM (1.74 GB at 1M x 384) and its build
-# grows faster than the collection (100k: 31 s, 1M: 734 s here). Past it, IVF-PQ with
-# re-scoring from an 8-bit copy on disk builds 17x faster at 1M, with better recall@10
-# (0.999 against 0.975) in a thirtieth of the RAM; its 2 ms a query (against 0.4 ms) is
-# small beside the ranking that follows (benchmarks/results/ann_bench.json).
-HNSW_LIMIT = 500_000
+# Up to this many, HNSW: sub-millisecond queries with exact scores (recall@10 0.989 at 100k,
+# 0.975 at 1M), 4-5x faster than IVF-PQ with re-scoring (0.43 against 1.8-2.1 ms at 1M,
+# benchmarks/results/ann_bench.json), which counts because a partner query asks with
+# every chunk of the asker (about 8 vectors). The price: HNSW holds the float32 vectors
+# and its graph in RAM (1.74 GB at 1M x 384) and its build grows faster than the
+# collection (100k: 31 s, 1M: 734 s here). Past a million vectors the RAM and the build
+# would double again, while IVF-PQ with re-scoring from an 8-bit copy on disk builds 17x
+# faster at 1M, with better recall@10 (0.999 against 0.975) in a thirtieth of the RAM.
+HNSW_LIMIT = 1_000_000
 # HNSW graph size: more neighbours per node pay off once the collection is large.
 HNSW_LARGE = 200_000
 # IVF lists around sqrt(n), at least this many training vectors per list (k-means warns

@@ -132,7 +132,7 @@ class HnswBackend:
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         positions = self._slots.live_positions(as_ids(ids))
-        return np.array(self._stored()[positions], dtype=np.float32)
+        return self._stored().take(positions, axis=0)  # a copy: safe past the next add
 
     def compacted(self) -> HnswBackend:
         """A new graph of the live vectors alone (a full HNSW build: run it off the lock)."""

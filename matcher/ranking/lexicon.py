@@ -32,6 +32,9 @@ from matcher.lexical import tokens
 # little (low idf) and would cost a pass over a large part of the collection per query.
 # Chunks reached through rarer terms or the other pool sources still get its exact score.
 COMMON_TERM_POSTINGS = 200_000
+# Postings walked per query for candidates, rarest terms first (one term is always walked
+# when it is not common): the cost of the lexical pool source, whatever the collection size.
+CANDIDATE_POSTINGS = 100_000
 # Asked for more than this share of all chunks, scores come from the postings, not from
 # each chunk's own terms.
 POSTINGS_SHARE = 8
@@ -206,21 +209,27 @@ class Lexicon:
         return out
 
     def candidates(self, query: QueryTerms, n: int, stats: Statistics) -> np.ndarray:
-        """Up to n live chunks with the best BM25 over the query's informative terms."""
+        """Up to n live chunks with the best BM25 over the query's most informative terms:
+        the rarest first, while their postings fit CANDIDATE_POSTINGS (so a query costs
+        the same at any collection size; chunks reached only through the common terms
+        left out still get their exact score when another source brings them in)."""
         idf = self._idf(stats)
-        found_slots, found_parts = [], []
-        for i, term in enumerate(query.ids.tolist()):
-            slots_column, tf_column = self.postings[term]
+        found_slots, found_parts, walked = [], [], 0
+        lengths = np.asarray([len(self.postings[t][0]) for t in query.ids.tolist()])
+        for i in np.argsort(lengths, kind="stable").tolist():
+            if walked and walked + lengths[i] > CANDIDATE_POSTINGS:
+                break
+            slots_column, tf_column = self.postings[int(query.ids[i])]
             if len(slots_column) > COMMON_TERM_POSTINGS:
-                continue
+                break
             slots, tf = slots_column.view, tf_column.view
-            found_slots.append(slots)
             norm = self._norm(slots, stats)
+            found_slots.append(slots)
             found_parts.append(idf[i] * query.counts[i] * tf * (self.k1 + 1) / (tf + norm))
+            walked += len(slots)
         if not found_slots:
             return EMPTY
-        unique, inverse = np.unique(np.concatenate(found_slots), return_inverse=True)
-        totals = np.bincount(inverse, weights=np.concatenate(found_parts))
+        unique, totals = _summed_by_slot(np.concatenate(found_slots), np.concatenate(found_parts))
         totals[~self.alive.view[unique]] = -np.inf
         best = _top(totals, n)
         return unique[best[np.isfinite(totals[best])]]
@@ -255,6 +264,16 @@ class Lexicon:
         if len(hidden):
             np.subtract.at(df, self._gather(hidden)[0], 1)
         return df, self.documents - len(hidden)
+
+
+def _summed_by_slot(slots: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct slot once, with the sum of its parts. Every term's postings are in slot
+    order (slots only grow), so a stable sort merges a few sorted runs: about four times
+    faster here than np.unique's quicksort on the same data."""
+    order = np.argsort(slots, kind="stable")
+    ordered = slots[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return ordered[starts], np.add.reduceat(parts[order], starts)
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

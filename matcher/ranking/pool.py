@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from matcher.settings import PoolSettings
 
 EMPTY = np.zeros(0, dtype=np.int64)
 SAMPLE_SEED = 20_241_129
+# The priors' leaders are ranked once per write, this many times deeper than a query takes,
+# so that a query's filters and blocked rows rarely leave fewer than it needs.
+LEADER_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -64,17 +68,40 @@ def _leaders(
 ) -> np.ndarray:
     """The most linked and the most proven admitted rows, overall and in the wanted areas:
     the priors and area coverage carry a text-only ranking a long way, so an organisation
-    known in the field can rank high on a text it matches only loosely."""
-    masks = [admitted]
-    if areas:
-        wanted = state.facts.area_mask(areas)
-        masks.append(admitted & ((state.facts.areas.view[: len(admitted)] & wanted) != 0))
-    out = [
-        _top(np.where(mask[: len(values)], values, -1.0), count)
-        for mask in masks
-        for values in (state.graph.degree.view, state.facts.evidence.view)
-    ]
+    known in the field can rank high on a text it matches only loosely. Each ranking is
+    taken once per write, deeper than a query needs, and read through the query's mask."""
+    depth, out = LEADER_DEPTH * count, []
+    for name, values in (
+        ("degree", state.graph.degree.view),
+        ("evidence", state.facts.evidence.view),
+    ):
+        for wanted in dict.fromkeys([(), areas]):
+            ranked = state.memo(
+                ("leaders", name, wanted), partial(_ranked, state, values, wanted, depth)
+            )
+            found = ranked[admitted[ranked]][:count]
+            if len(found) < count and len(ranked) == depth:  # a narrow filter: rank within it
+                found = _ranked(state, values, wanted, count, admitted)
+            out.append(found)
     return np.concatenate(out).astype(np.int64)
+
+
+def _ranked(
+    state: RankingState,
+    values: np.ndarray,
+    areas: tuple[str, ...],
+    depth: int,
+    within: np.ndarray | None = None,
+) -> np.ndarray:
+    """Up to `depth` rows with a positive value, best first, among live rows (or `within`)
+    in the wanted areas."""
+    size = min(len(values), len(state.facts))
+    mask = (state.facts.alive.view if within is None else within)[:size].copy()
+    if areas:
+        mask &= (state.facts.areas.view[:size] & state.facts.area_mask(areas)) != 0
+    scores = np.where(mask, values[:size], -1.0)
+    top = _top(scores, depth)
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
 
 CENTERING_KEY = "language_means"
+T = TypeVar("T")
 
 
 def _undetermined(_text: str) -> str:
@@ -70,6 +72,8 @@ class RankingState:
         self.graph = CoParticipation()
         self.kinds = KindAffinity()
         self.version = 0  # one more per applied write: caches key on it
+        self._memo: dict[object, object] = {}
+        self._memo_version = -1
 
     def restore(self, cluster: Cluster, lexicon: Lexicon) -> list[str]:
         """Derive everything but the vectors from the cluster; an empty lexicon is filled
@@ -177,6 +181,15 @@ class RankingState:
         del self.needs[need_id]
 
     # --- reading -------------------------------------------------------------------------
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """`compute()`, kept until the next write: for derived values every query reads
+        alike (queries share the state; two computing at once is harmless)."""
+        if self._memo_version != self.version:
+            self._memo, self._memo_version = {}, self.version
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
+
     def chunks(self, org: Organisation) -> list[TextChunk]:
         """The organisation's chunks as this index splits them (in slot order)."""
         return chunks_of(org, self.settings.passage_words)
