@@ -147,20 +147,29 @@ def format_day(value: Any, lang: str) -> str:
 
 
 _WORD = re.compile(r"([^\W\d_]{2,}|\d{2,})")
+SHARED_START = 5  # letters two forms of a word share, so "модули" meets "модулей"
 
 
 def highlight(text: str, query: str) -> Markup:
-    """The text with the words it shares with the query marked, compared by the same
-    stems the lexical ranking uses (so inflected Russian and Finnish forms meet)."""
+    """The text with the words it shares with the query marked: the lexical ranking's
+    stems (stopwords left out), met by any word that begins the same way."""
     stems = set(tokens(query or ""))
     out = []
     for i, part in enumerate(_WORD.split(text or "")):
         folded = part.casefold()
-        if i % 2 and folded not in STOPWORDS and folded[:PREFIX] in stems:
+        if i % 2 and folded not in STOPWORDS and _meets(folded[:PREFIX], stems):
             out.append(Markup("<mark>{}</mark>").format(part))
         else:
             out.append(escape(part))
     return Markup("").join(out)
+
+
+def _meets(word: str, stems: set[str]) -> bool:
+    for stem in stems:
+        need = min(SHARED_START, len(stem), len(word))
+        if (need >= 3 and word[:need] == stem[:need]) or word == stem:
+            return True
+    return False
 
 
 def query_string(params: Mapping[str, Any], **changes: Any) -> str:
