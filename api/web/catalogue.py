@@ -158,6 +158,8 @@ M: dict[str, tuple[str, str]] = {
         "У каждого предложения видно, какая наша потребность встречает какое их предложение.",
     ),
     "org.shared_areas": ("Shared areas", "Общие тематики"),
+    "org.ours": ("our", "наше"),
+    "org.theirs": ("their", "их"),
     "org.no_suggestions": ("No suggestions.", "Предложений нет."),
     "verdict.accept": ("Accept", "Принять"),
     "verdict.reject": ("Reject", "Отклонить"),
