@@ -368,3 +368,11 @@ def test_russian_text_dates_and_numbers(api: Api, clients: dict[str, TestClient]
         .headers["location"]
         == "/"
     )
+
+
+def test_a_refusal_is_a_page_with_the_visitors_own_menu(clients: dict[str, TestClient]) -> None:
+    refused = clients["member"].get("/audit")
+    assert refused.status_code == 403 and 'href="/organisations/ru-housing"' in refused.text
+    assert 'href="/audit"' not in refused.text
+    missing = clients["investor"].get("/organisations/nope")
+    assert missing.status_code == 404 and "Not found" in missing.text

@@ -60,7 +60,9 @@ def visitor(request: Request, service: ServiceDep) -> Visitor:
     if session is None or key is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
-    return Visitor(key, session, language_of(request))
+    who = Visitor(key, session, language_of(request))
+    request.state.visitor = who  # an error page after this still shows the visitor's menu
+    return who
 
 
 VisitorDep = Annotated[Visitor, Depends(visitor)]

@@ -69,7 +69,7 @@ def error_page(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on a page", exc_info=exc)
     return page(
         request,
-        None,
+        getattr(request.state, "visitor", None),
         "error.html",
         status=status,
         title="error.title",
