@@ -66,7 +66,7 @@ def by_field(problems: list[dict[str, str]]) -> dict[str, list[str]]:
 
 def state_of(values: Values, names: Mapping[str, bool]) -> dict[str, Any]:
     """The page's parameters as given (lists where `names` says so), for links and forms."""
-    return {n: values.getlist(n) if many else values.get(n, "") for n, many in names.items()}
+    return {n: values.getlist(n) if many else text(values, n) for n, many in names.items()}
 
 
 async def posted_form(request: Request) -> FormData:

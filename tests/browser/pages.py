@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -49,7 +50,9 @@ class Workbench:
         return self.one("h1").text
 
     def wait(self, condition: Callable[[WebDriver], Any]) -> Any:
-        return WebDriverWait(self.driver, WAIT_SECONDS).until(condition)
+        """Until the condition holds; elements of a page being replaced are read again."""
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        return WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=ignored).until(condition)
 
     def wait_for_page(self, path_prefix: str) -> None:
         self.wait(lambda d: d.current_url.split("?")[0].startswith(self.base + path_prefix))

@@ -15,7 +15,7 @@ from api.convert import org_view
 from api.deps import ServiceDep
 from api.routers.staff import ConsortiumIn
 from api.web.auth import StaffPage, Visitor
-from api.web.forms import Values, field_errors, listed, optional, text
+from api.web.forms import Values, field_errors, listed, optional, state_of, text
 from api.web.render import page, query_string, secured
 from matcher.cli.output import to_jsonable
 from matcher.consortium import ConsortiumResult
@@ -36,10 +36,6 @@ def state_names() -> dict[str, bool]:
     for i in range(COUNTRY_ROWS):
         names |= {f"country{i}": False, f"country{i}_min": False, f"country{i}_max": False}
     return names | {"other": True, "include": False, "exclude": False, "alternatives": False}
-
-
-def state_of(values: Values) -> dict[str, Any]:
-    return {n: values.getlist(n) if many else text(values, n) for n, many in state_names().items()}
 
 
 def request_body(values: Values) -> ConsortiumIn:
@@ -102,7 +98,7 @@ def workbench(request: Request, service: ServiceDep, who: StaffPage) -> Response
         who,
         "consortium.html",
         title="nav.consortium",
-        state=state_of(values),
+        state=state_of(values, state_names()),
         view=view,
         problems=problems,
         needs=[(n.id, n.title) for n in service.needs()],
@@ -117,7 +113,7 @@ def change(request: Request, who: StaffPage) -> Response:
     """Lock, unlock, exclude or swap a member: the rules change, and the page is built
     again with the current team's score and coverage kept to show the difference."""
     values = request.query_params
-    state = state_of(values)
+    state = state_of(values, state_names())
     include, exclude = listed(values, "include"), listed(values, "exclude")
     action, member, other = text(values, "action"), text(values, "org"), text(values, "with")
     if action == "lock" and member not in include:

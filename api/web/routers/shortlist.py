@@ -3,8 +3,6 @@ pick, and the jury's CSV (the same export as POST /v1/shortlists?format=csv)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -12,7 +10,7 @@ from pydantic import ValidationError
 from api.deps import ServiceDep
 from api.routers.staff import ShortlistIn
 from api.web.auth import StaffPage
-from api.web.forms import Values, field_errors, lines, listed, optional
+from api.web.forms import Values, field_errors, lines, listed, optional, state_of
 from api.web.render import page, secured
 from matcher.cli.output import to_jsonable
 from matcher.errors import DataValidationError
@@ -67,9 +65,7 @@ STATE = {
 @router.get("/shortlist", response_class=HTMLResponse)
 def shortlist_page(request: Request, service: ServiceDep, who: StaffPage) -> Response:
     values = request.query_params
-    state: dict[str, Any] = {
-        n: values.getlist(n) if m else values.get(n, "") for n, m in STATE.items()
-    }
+    state = state_of(values, STATE)
     state["kinds"] = state["kinds"] or DEFAULT_KINDS
     result, problems = None, []
     if values.get("run"):
