@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo build serve test lint bench clean
+.PHONY: install browser demo build serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the browser tests drive Debian's headless Chromium and its driver (nothing is downloaded
+# at test time); installed once when missing
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+
 build: install
 	$(BIN)/matcher build
 
 demo: build
 	$(BIN)/matcher serve --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install

@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import admin, feedback, health, merges, needs, organisations, search, staff
 from api.settings import get_settings
+from api.web import mount_workbench
 from matcher.config import AppSettings, single_threaded_queries
 from matcher.limits import MAX_BODY_BYTES
 from matcher.service import ClusterService
@@ -56,5 +57,6 @@ def create_app(settings: AppSettings | None = None, open_on_start: bool = True) 
     install_error_handlers(app)
     for module in (health, organisations, needs, search, feedback, merges, staff, admin):
         app.include_router(module.router)
+    mount_workbench(app, settings)  # the pages at `/`, after the API's routes and handlers
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app

@@ -17,6 +17,10 @@ ENV_STORE = "MATCHER_STORE_DIR"
 ENV_MODEL = "MATCHER_MODEL"
 ENV_DATABASE = "MATCHER_DATABASE_URL"
 ENV_SAVE_INTERVAL = "MATCHER_SAVE_INTERVAL"
+# Signs the workbench's session cookies; when unset, a random secret is kept in the store
+# folder (created once), so sessions survive restarts and no secret lives in the repository.
+ENV_SESSION_SECRET = "MATCHER_SESSION_SECRET"
+MIN_SESSION_SECRET_CHARS = 32
 # How often a serving process writes its changed index to disk (and checks whether it is
 # worth compacting); a crash in between loses nothing, the store's change log is replayed.
 DEFAULT_SAVE_INTERVAL = 30.0
@@ -28,6 +32,7 @@ class AppSettings:
     database_url: str
     seed_dir: Path | None  # the data folder that seeds an empty store
     save_interval: float = DEFAULT_SAVE_INTERVAL
+    session_secret: str | None = None  # None: the secret file in the store folder
 
     @classmethod
     def for_store(
@@ -53,7 +58,13 @@ def settings_from_env(
     if model or env.get(ENV_MODEL):
         engine = replace(engine, model=model or env[ENV_MODEL])
     url = env.get(ENV_DATABASE) or sqlite_url(store_dir / "store.sqlite")
-    return AppSettings(engine, url, data_dir, _seconds(env.get(ENV_SAVE_INTERVAL)))
+    return AppSettings(
+        engine,
+        url,
+        data_dir,
+        _seconds(env.get(ENV_SAVE_INTERVAL)),
+        _session_secret(env.get(ENV_SESSION_SECRET)),
+    )
 
 
 def _seconds(raw: str | None) -> float:
@@ -66,6 +77,16 @@ def _seconds(raw: str | None) -> float:
     if not 0 < value < 86_400:
         raise ConfigError(f"{ENV_SAVE_INTERVAL} must be between 0 and 86400 seconds")
     return value
+
+
+def _session_secret(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if len(raw) < MIN_SESSION_SECRET_CHARS:
+        raise ConfigError(
+            f"{ENV_SESSION_SECRET} must be at least {MIN_SESSION_SECRET_CHARS} characters long"
+        )
+    return raw
 
 
 def single_threaded_queries() -> None:

@@ -33,7 +33,7 @@ from matcher.shortlist import Shortlist, ShortlistRequest, build_shortlist
 from matcher.sources import load_cluster
 from matcher.store import Store
 from matcher.store.codec import need_from_record, org_from_record
-from matcher.store.keys import ApiKey, verify_key
+from matcher.store.keys import ApiKey, active_key, verify_key
 from matcher.store.merges import merge_history, merge_organisations, undo_organisation_merge
 from matcher.store.store import WriteSummary
 from matcher.taxonomy import Taxonomy, load_taxonomy
@@ -41,6 +41,7 @@ from matcher.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 SEED_ACTOR = "seed"
+AUDIT_FILTERS = frozenset({"actor", "action", "entity", "entity_id"})
 
 
 @dataclass(frozen=True)
@@ -172,14 +173,24 @@ class ClusterService:
     def feedback_rows(self) -> list[dict[str, Any]]:
         return self.store.feedback_rows()
 
-    def audit_rows(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        return self.store.audit_rows(limit, offset)
+    def audit_rows(
+        self, limit: int, offset: int, where: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        unknown = set(where or {}) - AUDIT_FILTERS
+        if unknown:
+            problems = [Problem("not a filter of the audit log", column=c) for c in sorted(unknown)]
+            raise DataValidationError(problems, "invalid audit filter")
+        return self.store.audit_rows(limit, offset, where)
 
     def merge_history(self) -> list[dict[str, Any]]:
         return merge_history(self.store)
 
     def verify_key(self, token: str) -> ApiKey | None:
         return verify_key(self.store, token)
+
+    def active_key(self, key_id: str) -> ApiKey | None:
+        """A key by its id, None once revoked: how a page session is checked each request."""
+        return active_key(self.store, key_id)
 
     def info(self) -> EngineInfo:
         return self.engine.info()

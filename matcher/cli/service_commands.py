@@ -38,7 +38,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.data:
         os.environ[ENV_DATA] = str(Path(args.data).resolve())
     _bootstrap_key(store_from(args))
-    print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"serving on {base}  (workbench: {base}/, OpenAPI: {base}/docs)", flush=True)
     # a factory string, not an import: the CLI does not depend on the api package
     uvicorn.run(
         "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
@@ -52,7 +53,10 @@ def _bootstrap_key(store: Store) -> None:
         print("API keys exist: `matcher keys list` shows them, `matcher keys create` adds one")
         return
     _, token = create_key(store, "bootstrap staff key", Role.STAFF.value, None, CLI_ACTOR)
-    print(f"created a staff API key (shown once; send it as header X-API-Key):\n  {token}")
+    print(
+        "created a staff API key (shown once; sign in to the workbench with it, or send it "
+        f"as header X-API-Key):\n  {token}"
+    )
 
 
 def register_keys(sub: Sub, add_common: AddCommon) -> None:

@@ -73,6 +73,7 @@ def _member(ctx: ReportContext, team: list[int], m: int) -> TeamMember:
         round(ctx.scorer.value(team) - without, 4),
         tuple(_contributions(ctx, team, m)),
         held,
+        {c.id: round(float(ctx.scorer.p.cover[m, j]), 4) for j, c in enumerate(ctx.competences)},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matcher.consortium.decompose import Competence
 
@@ -33,6 +33,9 @@ class TeamMember:
     marginal: float  # how much the team's score drops without this member
     contributions: tuple[Contribution, ...]
     areas: tuple[str, ...]  # required areas this member holds
+    # how well it covers every competence (id -> coverage), best in the team or not: the
+    # rows of a competences-by-members table
+    cover: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,16 @@ def verify_key(store: Store, token: str) -> ApiKey | None:
     return _key(dict(row._mapping))
 
 
+def active_key(store: Store, key_id: str) -> ApiKey | None:
+    """The key with this id unless it is unknown or revoked: what a signed-in page session
+    (which holds the id, never the secret) is checked against on every request."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(schema.api_keys).where(schema.api_keys.c.id == key_id)).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    return _key(dict(row._mapping))
+
+
 def list_keys(store: Store) -> list[ApiKey]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(schema.api_keys).order_by(schema.api_keys.c.created_at))

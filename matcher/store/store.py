@@ -8,7 +8,7 @@ data found late, a crash, a constraint) leaves the store exactly as it was.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -241,12 +241,15 @@ class Store:
             rows = conn.execute(select(schema.feedback).order_by(schema.feedback.c.id))
             return [_jsonable(dict(r._mapping)) for r in rows]
 
-    def audit_rows(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    def audit_rows(
+        self, limit: int = 100, offset: int = 0, where: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Newest first; `where` keeps rows whose actor, action, entity or entity_id equal
+        the given values."""
+        table = schema.audit_log
+        conditions = [table.c[column] == value for column, value in (where or {}).items()]
         query = (
-            select(schema.audit_log)
-            .order_by(schema.audit_log.c.id.desc())
-            .limit(limit)
-            .offset(offset)
+            select(table).where(*conditions).order_by(table.c.id.desc()).limit(limit).offset(offset)
         )
         with self.engine.connect() as conn:
             return [_jsonable(dict(r._mapping)) for r in conn.execute(query)]
