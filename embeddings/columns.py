@@ -68,7 +68,15 @@ class Codes:
         return found
 
     def codes(self, values: Iterable[str]) -> np.ndarray:
-        return np.asarray([self.code(v) for v in values], dtype=np.int64)
+        """The code of each value, new values coded in first-seen order (one dict look-up a
+        value: a million values in a fraction of a second)."""
+        values = list(values)
+        index = self._index
+        for value in dict.fromkeys(values):
+            if value not in index:
+                index[value] = len(self.values)
+                self.values.append(value)
+        return np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values))
 
     def known(self, values: Iterable[str]) -> np.ndarray:
         """Codes of the values already seen (unknown ones cannot match anything)."""

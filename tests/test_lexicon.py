@@ -1,12 +1,16 @@
-"""The lexicon's candidate walk: the best BM25 chunks, rarest terms first, within a budget."""
+"""The lexicon: its candidate walk (the best BM25 chunks, rarest terms first, within a
+budget) and its saved form, which keeps changing in place after it is opened."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from matcher.ranking import lexicon as lexicon_module
 from matcher.ranking.lexicon import Lexicon
+from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 
 COMMON = "district heating network"
 TEXTS = [
@@ -57,3 +61,37 @@ def test_a_tight_budget_walks_the_rarest_terms_first(monkeypatch: pytest.MonkeyP
     # "seasonal" (3 postings) fits, "borehole"/"storage" would pass the budget: only the
     # three storage chunks are reached, never the 40 chunks the common words share
     assert found == [40, 41, 42]
+
+
+def test_a_loaded_lexicon_keeps_changing_like_a_fresh_one(tmp_path: Path) -> None:
+    """Saved, loaded, changed (a removal, a text already there, a new one), saved and
+    loaded again: scores, candidates and statistics equal a lexicon of the live texts."""
+    lexicon = built()
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+    save_lexicon(lexicon, tmp_path / "one")
+    loaded = load_lexicon(tmp_path / "one")
+    assert loaded is not None
+    loaded.remove(np.asarray([41, 43]))
+    extra = [TEXTS[40], "seasonal storage pits for district heating"]
+    loaded.add(np.asarray([len(TEXTS), len(TEXTS) + 1]), extra)
+    save_lexicon(loaded, tmp_path / "two")
+    again = load_lexicon(tmp_path / "two")
+    assert again is not None
+    live = [i for i in range(len(TEXTS)) if i not in (41, 43)] + [len(TEXTS), len(TEXTS) + 1]
+    every = [*TEXTS, *extra]
+    fresh = Lexicon()
+    fresh.add(np.arange(len(live)), [every[i] for i in live])
+    for other in (loaded, again):
+        terms, fresh_terms = other.query_terms(QUERY), fresh.query_terms(QUERY)
+        stats, fresh_stats = other.statistics(terms), fresh.statistics(fresh_terms)
+        assert (stats.documents, stats.average_length) == pytest.approx(
+            (fresh_stats.documents, fresh_stats.average_length)
+        )
+        scores = other.scores(terms, np.asarray(live), stats)
+        assert scores == pytest.approx(fresh.scores(fresh_terms, np.arange(len(live)), fresh_stats))
+        found = other.candidates(terms, 4, stats)
+        assert set(found.tolist()) <= set(live) and len(found) == 4
+        # the text held by two live chunks (40 and its copy) is hidden only with both
+        assert len(other.hidden_texts(np.asarray([40]))) == 0
+        assert len(other.hidden_texts(np.asarray([40, len(TEXTS)]))) == 1

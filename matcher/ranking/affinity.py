@@ -24,8 +24,12 @@ class KindAffinity:
         self.links = np.zeros((len(KINDS), len(KINDS)))  # kind x kind link counts, symmetric
 
     def link(self, kind_a: int, kind_b: int, times: int = 1) -> None:
-        self.links[kind_a, kind_b] += times
-        self.links[kind_b, kind_a] += times
+        self.link_many(np.asarray([kind_a]), np.asarray([kind_b]), times)
+
+    def link_many(self, kinds_a: np.ndarray, kinds_b: np.ndarray, times: np.ndarray | int = 1):
+        counts = np.broadcast_to(np.asarray(times, dtype=np.float64), np.shape(kinds_a))
+        np.add.at(self.links, (kinds_a, kinds_b), counts)
+        np.add.at(self.links, (kinds_b, kinds_a), counts)
 
     def fit(
         self, kind: int, kinds: np.ndarray, present: np.ndarray, held: np.ndarray | None = None

@@ -7,6 +7,8 @@ are a bit mask per row, so area overlap and Jaccard are two bit operations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from embeddings.columns import Codes, Column
@@ -37,17 +39,42 @@ class OrgFacts:
         return len(self.alive)
 
     def set(self, row: int, org: Organisation) -> None:
+        self.set_many(np.asarray([row]), [org])
+
+    def set_many(self, rows: np.ndarray, orgs: Sequence[Organisation]) -> None:
+        """The facts of many rows in one pass per column: opening a registry of a million
+        organisations sets them all at once."""
+        if len(orgs) == 0:
+            return
         for column in self._columns():
-            column.resize(row + 1)
-        self.kind.view[row] = KIND_CODE[org.kind.value]
-        self.country.view[row] = self.countries.code(org.country.upper())
-        self.city.view[row] = self.places.code(org.city.casefold()) if org.city else -1
-        self.region.view[row] = self.places.code(org.region.casefold()) if org.region else -1
-        self.areas.view[row] = self.area_mask(org.areas, grow=True)
-        self.stage.view[row] = self.stages.code(org.stage.value) if org.stage else -1
-        self.founded.view[row] = org.founded if org.founded is not None else NO_YEAR
-        self.evidence.view[row] = evidence_count(org)
-        self.alive.view[row] = True
+            column.resize(int(rows.max()) + 1)
+        self.kind.view[rows] = [KIND_CODE[o.kind.value] for o in orgs]
+        self.country.view[rows] = self.countries.codes(o.country.upper() for o in orgs)
+        self.city.view[rows] = self._place_codes([o.city for o in orgs])
+        self.region.view[rows] = self._place_codes([o.region for o in orgs])
+        self.areas.view[rows] = self._area_bits([o.areas for o in orgs])
+        self.stage.view[rows] = [self.stages.code(o.stage.value) if o.stage else -1 for o in orgs]
+        self.founded.view[rows] = [o.founded if o.founded is not None else NO_YEAR for o in orgs]
+        self.evidence.view[rows] = [evidence_count(o) for o in orgs]
+        self.alive.view[rows] = True
+
+    def _place_codes(self, places: list[str]) -> np.ndarray:
+        """Casefolded place codes, -1 where a record names none."""
+        named = np.flatnonzero([bool(p) for p in places])
+        out = np.full(len(places), -1, dtype=np.int64)
+        out[named] = self.places.codes(places[i].casefold() for i in named.tolist())
+        return out
+
+    def _area_bits(self, areas: list[tuple[str, ...]]) -> np.ndarray:
+        """One bit per area code, OR-ed per record, for all records at once."""
+        counts = np.fromiter((len(a) for a in areas), dtype=np.int64, count=len(areas))
+        codes = self.areas_codes.codes(area for record in areas for area in record)
+        if len(self.areas_codes) > MAX_AREAS:
+            raise ValueError(f"at most {MAX_AREAS} distinct subject areas are supported")
+        bits = np.zeros(len(areas), dtype=np.uint64)
+        owners = np.repeat(np.arange(len(areas)), counts)
+        np.bitwise_or.at(bits, owners, np.left_shift(np.uint64(1), codes.astype(np.uint64)))
+        return bits
 
     def kill(self, row: int) -> None:
         self.alive.view[row] = False
@@ -56,10 +83,9 @@ class OrgFacts:
         return (self.kind, self.country, self.city, self.region, self.areas, self.stage,
                 self.founded, self.evidence, self.alive)  # fmt: skip
 
-    def area_mask(self, area_ids: tuple[str, ...] | list[str], grow: bool = False) -> np.uint64:
-        codes = self.areas_codes.codes(area_ids) if grow else self.areas_codes.known(area_ids)
-        if len(self.areas_codes) > MAX_AREAS:
-            raise ValueError(f"at most {MAX_AREAS} distinct subject areas are supported")
+    def area_mask(self, area_ids: tuple[str, ...] | list[str]) -> np.uint64:
+        """The bits of these areas (areas no organisation has match nothing)."""
+        codes = self.areas_codes.known(area_ids)
         return np.uint64(np.bitwise_or.reduce(np.left_shift(1, codes), initial=0))
 
     def kinds_present(self) -> np.ndarray:

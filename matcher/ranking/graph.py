@@ -45,19 +45,48 @@ class CoParticipation:
 
     def link(self, a: int, b: int, times: int = 1) -> None:
         """Record `times` more joint pieces of work between two rows (negative: fewer)."""
-        if a == b:
+        self.link_many(np.asarray([a]), np.asarray([b]), times)
+
+    def link_many(self, a: np.ndarray, b: np.ndarray, times: np.ndarray | int = 1) -> None:
+        """`link` for many pairs at once (a pair may repeat): the pairs are summed in numpy,
+        then each distinct directed pair touches its dict once."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        counts = np.broadcast_to(np.asarray(times, dtype=np.int64), a.shape)
+        keep = a != b
+        if not keep.any():
             return
-        self.grow(max(a, b) + 1)
-        for one, other in ((a, b), (b, a)):
+        a, b, counts = a[keep], b[keep], counts[keep]
+        size = int(max(a.max(), b.max())) + 1
+        self.grow(size)
+        keys, summed = _summed(np.concatenate([a, b]) * size + np.concatenate([b, a]),
+                               np.concatenate([counts, counts]))  # fmt: skip
+        ones, others = np.divmod(keys, size)
+        if not self._links:  # a graph filled at once (a build, an open): one dict per row
+            self._fill(ones, others, summed, size)
+            return
+        change = np.zeros(size)
+        for one, other, count in zip(ones.tolist(), others.tolist(), summed.tolist(), strict=True):
             links = self._links.setdefault(one, {})
             before = links.get(other, 0)
-            after = max(before + times, 0)
+            after = max(before + count, 0)
             if after:
                 links[other] = after
             else:
                 links.pop(other, None)
-            self.degree.view[one] += (after > 0) - (before > 0)
+            change[one] += (after > 0) - (before > 0)
             self._arrays.pop(one, None)
+        self.degree.view[:size] += change
+
+    def _fill(self, ones: np.ndarray, others: np.ndarray, counts: np.ndarray, size: int) -> None:
+        """Links into an empty graph, `ones` sorted: each row's dict built in one call."""
+        positive = counts > 0
+        ones, others, counts = ones[positive], others[positive], counts[positive]
+        rows, starts = np.unique(ones, return_index=True)
+        bounds = [*starts.tolist()[1:], len(ones)]
+        other_list, count_list = others.tolist(), counts.tolist()
+        for row, start, end in zip(rows.tolist(), starts.tolist(), bounds, strict=True):
+            self._links[row] = dict(zip(other_list[start:end], count_list[start:end], strict=True))
+        self.degree.view[:size] += np.bincount(ones, minlength=size)
 
     # --- reading -------------------------------------------------------------------------
     def neighbours(self, row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +153,12 @@ class CoParticipation:
     def pairs(self) -> list[tuple[int, int, int]]:
         """Every linked pair once (a < b) with its count."""
         return [(a, b, n) for a, links in self._links.items() for b, n in links.items() if a < b]
+
+
+def _summed(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key once, with the sum of its values."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=values).astype(np.int64)
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:

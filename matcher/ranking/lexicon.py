@@ -27,6 +27,7 @@ import numpy as np
 
 from embeddings.columns import Column, ranges
 from matcher.lexical import tokens
+from matcher.ranking.postings import Postings, TextCopies
 
 # A term whose postings are longer than this is not walked for candidates: it separates
 # little (low idf) and would cost a pass over a large part of the collection per query.
@@ -66,7 +67,7 @@ class Lexicon:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
-        self.live_copies: dict[int, int] = {}  # text key -> live chunks with that text
+        self.live_copies = TextCopies()  # text key -> live chunks with that text
         self.key = Column(np.int64, -1)  # slot -> text key
         self.alive = Column(np.bool_, False)
         self.length = Column(np.float32)  # slot -> tokens
@@ -74,7 +75,7 @@ class Lexicon:
         self.term_count = Column(np.int32)
         self.terms = Column(np.int32)
         self.tfs = Column(np.float32)
-        self.postings: list[tuple[Column, Column]] = []  # term -> (slots, tfs)
+        self.postings = Postings()  # term -> (slots, tfs)
         self.df = Column(np.int32)  # term -> live distinct texts containing it
         self.documents = 0  # live distinct texts
         self.total_length = 0.0
@@ -117,15 +118,12 @@ class Lexicon:
         terms, owners, tfs = terms[order], slots[which][order], self._gathered_tfs(slots)[order]
         bounds = np.flatnonzero(np.diff(terms)) + 1
         for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(terms)], strict=True):
-            posted_slots, posted_tfs = self.postings[int(terms[start])]
-            posted_slots.extend(owners[start:end])
-            posted_tfs.extend(tfs[start:end])
+            self.postings.append(int(terms[start]), owners[start:end], tfs[start:end])
 
     def _term(self, term: str) -> int:
         found = self.vocabulary.get(term)
         if found is None:
-            found = self.vocabulary[term] = len(self.postings)
-            self.postings.append((Column(np.int64, capacity=4), Column(np.float32, capacity=4)))
+            found = self.vocabulary[term] = self.postings.add_term()
             self.df.extend([0])
         return found
 
@@ -134,12 +132,9 @@ class Lexicon:
         text appears or disappears."""
         self.alive.view[slot] = sign > 0
         key = int(self.key.view[slot])
-        before = self.live_copies.get(key, 0)
+        before = self.live_copies.get(key)
         after = before + sign
-        if after:
-            self.live_copies[key] = after
-        else:
-            del self.live_copies[key]
+        self.live_copies.set(key, after)
         if (before == 0) != (after == 0):
             self.df.view[self._terms_of(slot)] += sign
             self.documents += sign
@@ -163,7 +158,7 @@ class Lexicon:
         keys, first, counts = np.unique(
             self.key.view[masked], return_index=True, return_counts=True
         )
-        live = np.asarray([self.live_copies.get(int(k), 0) for k in keys.tolist()])
+        live = self.live_copies.get_many(keys)
         return masked[first[counts == live]]
 
     def statistics(self, query: QueryTerms, hidden: np.ndarray = EMPTY) -> Statistics:
@@ -201,8 +196,7 @@ class Lexicon:
         out = np.zeros(len(self.alive))
         idf = self._idf(stats)
         for i, term in enumerate(query.ids.tolist()):
-            slots_column, tf_column = self.postings[term]
-            slots, tf = slots_column.view, tf_column.view
+            slots, tf = self.postings.get(term)
             part = idf[i] * query.counts[i] * tf * (self.k1 + 1) / (tf + self._norm(slots, stats))
             out[slots] += part  # a chunk appears once in a term's postings
         out[~self.alive.view] = 0.0
@@ -215,14 +209,13 @@ class Lexicon:
         left out still get their exact score when another source brings them in)."""
         idf = self._idf(stats)
         found_slots, found_parts, walked = [], [], 0
-        lengths = np.asarray([len(self.postings[t][0]) for t in query.ids.tolist()])
+        lengths = self.postings.sizes(query.ids)
         for i in np.argsort(lengths, kind="stable").tolist():
-            if walked and walked + lengths[i] > CANDIDATE_POSTINGS:
+            if lengths[i] > COMMON_TERM_POSTINGS or (
+                walked and walked + lengths[i] > CANDIDATE_POSTINGS
+            ):
                 break
-            slots_column, tf_column = self.postings[int(query.ids[i])]
-            if len(slots_column) > COMMON_TERM_POSTINGS:
-                break
-            slots, tf = slots_column.view, tf_column.view
+            slots, tf = self.postings.get(int(query.ids[i]))
             norm = self._norm(slots, stats)
             found_slots.append(slots)
             found_parts.append(idf[i] * query.counts[i] * tf * (self.k1 + 1) / (tf + norm))

@@ -84,19 +84,19 @@ class RankingState:
         if lexicon.documents == 0 and catalog.live_rows:
             self._fill_lexicon(lexicon, cluster)
         self.lexicon = lexicon
-        for gone in [i for i in catalog.ids if catalog.has(i) and i not in cluster.organisations]:
-            self.lexicon.remove(self.index.remove(gone))
+        for gone in sorted(catalog.row_of.keys() - cluster.organisations.keys()):
+            if catalog.has(gone):
+                self.lexicon.remove(self.index.remove(gone))
         self.organisations = dict(cluster.organisations)
         self.needs = dict(cluster.needs)
-        missing = []
-        for org in cluster.organisations.values():
-            if org.id in self.index:
-                self.facts.set(catalog.row_of[org.id], org)
-            else:
-                missing.append(org.id)
+        orgs = list(cluster.organisations.values())
+        rows = np.fromiter((catalog.row_of.get(o.id, -1) for o in orgs), np.int64, len(orgs))
+        indexed = rows >= 0
+        indexed[indexed] = catalog.row_alive.view[rows[indexed]]
+        self.facts.set_many(rows[indexed], [orgs[i] for i in np.flatnonzero(indexed).tolist()])
         self.graph.grow(catalog.row_count)
         self.link_all(cluster.partnerships)
-        return missing
+        return [orgs[i].id for i in np.flatnonzero(~indexed).tolist()]
 
     def _fill_lexicon(self, lexicon: Lexicon, cluster: Cluster) -> None:
         catalog = self.index.catalog
@@ -124,23 +124,24 @@ class RankingState:
         rows = np.asarray([catalog.row_of[o.id] for o in prepared.orgs], dtype=np.int64)
         slots, _ = catalog.slots_of_rows(rows)
         self.lexicon.add(slots, [c.text for cs in prepared.chunks for c in cs])
-        for org, row in zip(prepared.orgs, rows.tolist(), strict=True):
-            self._set_facts(row, org)
-            self.organisations[org.id] = org
+        self._set_facts(rows, prepared.orgs)
+        self.organisations.update((o.id, o) for o in prepared.orgs)
         self.graph.grow(catalog.row_count)
         self.version += 1
 
-    def _set_facts(self, row: int, org: Organisation) -> None:
-        """New facts for a row; its links move to its new kind in the kind affinity."""
-        old_kind = int(self.facts.kind.view[row]) if row < len(self.facts) else -1
-        self.facts.set(row, org)
-        new_kind = int(self.facts.kind.view[row])
-        if old_kind >= 0 and old_kind != new_kind:
-            cols, counts = self.graph.neighbours(row)
-            for other, count in zip(cols.tolist(), counts.tolist(), strict=True):
-                kind = int(self.facts.kind.view[other])
-                self.kinds.link(old_kind, kind, -int(count))
-                self.kinds.link(new_kind, kind, int(count))
+    def _set_facts(self, rows: np.ndarray, orgs: Sequence[Organisation]) -> None:
+        """New facts for these rows; the links of a row whose kind changed move to its new
+        kind in the kind affinity."""
+        known = rows[rows < len(self.facts)]
+        old_kinds = self.facts.kind.view[known].astype(np.int64)
+        self.facts.set_many(rows, orgs)
+        new_kinds = self.facts.kind.view[known].astype(np.int64)
+        moved = (old_kinds >= 0) & (old_kinds != new_kinds)
+        for row, old, new in zip(known[moved], old_kinds[moved], new_kinds[moved], strict=True):
+            cols, counts = self.graph.neighbours(int(row))
+            kinds = self.facts.kind.view[cols].astype(np.int64)
+            self.kinds.link_many(np.full(len(cols), old), kinds, -counts)
+            self.kinds.link_many(np.full(len(cols), new), kinds, counts)
 
     def remove(self, org_id: str) -> None:
         row = self.row(org_id)
@@ -155,9 +156,16 @@ class RankingState:
     def link_all(self, partnerships: Sequence[Partnership], times: int = 1) -> None:
         """Count these links (those between indexed organisations; others wait for both)."""
         catalog = self.index.catalog
-        for p in partnerships:
-            if catalog.has(p.a) and catalog.has(p.b):
-                self._link_rows(catalog.row_of[p.a], catalog.row_of[p.b], times)
+        found = [(catalog.row_of.get(p.a, -1), catalog.row_of.get(p.b, -1)) for p in partnerships]
+        pairs = np.asarray(found, dtype=np.int64).reshape(-1, 2)
+        alive = catalog.row_alive.view
+        pairs = pairs[(pairs >= 0).all(axis=1)]
+        pairs = pairs[alive[pairs[:, 0]] & alive[pairs[:, 1]] & (pairs[:, 0] != pairs[:, 1])]
+        self.graph.link_many(pairs[:, 0], pairs[:, 1], times)
+        kinds = self.facts.kind.view
+        self.kinds.link_many(
+            kinds[pairs[:, 0]].astype(np.int64), kinds[pairs[:, 1]].astype(np.int64), times
+        )
         self.version += 1
 
     def unlink_all(self) -> None:
