@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.ranking import lexicon as lexicon_module
+from matcher.ranking import postings
 from matcher.ranking.lexicon import Lexicon
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 
@@ -63,9 +64,14 @@ def test_a_tight_budget_walks_the_rarest_terms_first(monkeypatch: pytest.MonkeyP
     assert found == [40, 41, 42]
 
 
-def test_a_loaded_lexicon_keeps_changing_like_a_fresh_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("overlay", [postings.OVERLAY_LIMIT, 1])
+def test_a_loaded_lexicon_keeps_changing_like_a_fresh_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlay: int
+) -> None:
     """Saved, loaded, changed (a removal, a text already there, a new one), saved and
-    loaded again: scores, candidates and statistics equal a lexicon of the live texts."""
+    loaded again: scores, candidates and statistics equal a lexicon of the live texts,
+    whether changed text counts stay in the overlay or are folded in at once."""
+    monkeypatch.setattr(postings, "OVERLAY_LIMIT", overlay)
     lexicon = built()
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()

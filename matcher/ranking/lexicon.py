@@ -86,27 +86,32 @@ class Lexicon:
         slots = np.asarray(slots, dtype=np.int64)
         for column in (self.key, self.alive, self.length, self.term_start, self.term_count):
             column.resize(int(slots.max()) + 1 if len(slots) else 0)
-        for slot, text in zip(slots.tolist(), texts, strict=True):
-            self._write_terms(slot, text)
+        self._write_terms(slots, texts)
         self._post(slots)
-        for slot in slots.tolist():
-            self._copy(slot, +1)
+        self._count_copies(slots, +1)
 
     def remove(self, slots: np.ndarray) -> None:
-        for slot in np.asarray(slots, dtype=np.int64).tolist():
-            if slot < len(self.alive) and self.alive.view[slot]:
-                self._copy(slot, -1)
+        slots = np.unique(np.asarray(slots, dtype=np.int64))
+        slots = slots[slots < len(self.alive)]
+        self._count_copies(slots[self.alive.view[slots]], -1)
 
-    def _write_terms(self, slot: int, text: str) -> None:
-        counts = Counter(tokens(text))
-        ids = np.asarray([self._term(t) for t in counts], dtype=np.int32)
-        order = np.argsort(ids)
-        self.term_start.view[slot] = len(self.terms)
-        self.term_count.view[slot] = len(ids)
+    def _write_terms(self, slots: np.ndarray, texts: Sequence[str]) -> None:
+        """Each chunk's distinct terms (sorted) and counts, appended for the whole batch."""
+        counted = [Counter(tokens(text)) for text in texts]
+        sizes = np.fromiter((len(c) for c in counted), dtype=np.int64, count=len(counted))
+        words = [t for c in counted for t in c]
+        known = self.vocabulary.get
+        ids = np.fromiter((known(t, -1) for t in words), dtype=np.int32, count=len(words))
+        for i in np.flatnonzero(ids < 0).tolist():  # words never seen before
+            ids[i] = self._term(words[i])
+        tfs = np.fromiter((n for c in counted for n in c.values()), dtype=np.float32)
+        order = np.lexsort((ids, np.repeat(np.arange(len(counted)), sizes)))
+        self.term_start.view[slots] = len(self.terms) + np.cumsum(sizes) - sizes
+        self.term_count.view[slots] = sizes
         self.terms.extend(ids[order])
-        self.tfs.extend(np.asarray(list(counts.values()), dtype=np.float32)[order])
-        self.length.view[slot] = sum(counts.values())
-        self.key.view[slot] = text_key(text)
+        self.tfs.extend(tfs[order])
+        self.length.view[slots] = [sum(c.values()) for c in counted]
+        self.key.view[slots] = [text_key(text) for text in texts]
 
     def _post(self, slots: np.ndarray) -> None:
         """Append the postings of new chunks, grouped by term: one append per distinct term
@@ -127,22 +132,20 @@ class Lexicon:
             self.df.extend([0])
         return found
 
-    def _copy(self, slot: int, sign: int) -> None:
-        """One live chunk more or less with this slot's text; statistics change when the
-        text appears or disappears."""
-        self.alive.view[slot] = sign > 0
-        key = int(self.key.view[slot])
-        before = self.live_copies.get(key)
-        after = before + sign
-        self.live_copies.set(key, after)
-        if (before == 0) != (after == 0):
-            self.df.view[self._terms_of(slot)] += sign
-            self.documents += sign
-            self.total_length += sign * float(self.length.view[slot])
-
-    def _terms_of(self, slot: int) -> np.ndarray:
-        start = int(self.term_start.view[slot])
-        return self.terms.view[start : start + int(self.term_count.view[slot])]
+    def _count_copies(self, slots: np.ndarray, sign: int) -> None:
+        """These chunks become live (+1) or dead (-1); statistics change for the texts that
+        appear (no live copy before) or disappear (none left)."""
+        self.alive.view[slots] = sign > 0
+        keys, first, counts = np.unique(self.key.view[slots], return_index=True, return_counts=True)
+        before = self.live_copies.get_many(keys)
+        after = before + sign * counts
+        self.live_copies.set_many(keys, after)
+        changed = slots[first[(before == 0) != (after == 0)]]
+        if len(changed):
+            terms, _ = self._gather(changed)
+            np.add.at(self.df.view, terms, sign)
+            self.documents += sign * len(changed)
+            self.total_length += sign * float(self.length.view[changed].sum())
 
     # --- reading -------------------------------------------------------------------------
     def query_terms(self, query: str) -> QueryTerms:

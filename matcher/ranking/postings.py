@@ -15,6 +15,7 @@ import numpy as np
 from embeddings.columns import Column
 
 EMPTY_SLOTS = np.zeros(0, dtype=np.int64)
+OVERLAY_LIMIT = 100_000  # changed text counts held in a dict before they are folded in
 EMPTY_TFS = np.zeros(0, dtype=np.float32)
 
 
@@ -97,10 +98,6 @@ class TextCopies:
         self._counts = counts if counts is not None else np.zeros(0, dtype=np.int64)
         self._changed: dict[int, int] = {}
 
-    def get(self, key: int) -> int:
-        found = self._changed.get(key)
-        return found if found is not None else int(self.get_many(np.asarray([key]))[0])
-
     def get_many(self, keys: np.ndarray) -> np.ndarray:
         keys = np.asarray(keys, dtype=np.int64)
         out = np.zeros(len(keys), dtype=np.int64)
@@ -115,8 +112,13 @@ class TextCopies:
                     out[i] = changed
         return out
 
-    def set(self, key: int, count: int) -> None:
-        self._changed[key] = count
+    def set_many(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        self._changed.update(
+            zip(np.asarray(keys).tolist(), np.asarray(counts).tolist(), strict=True)
+        )
+        if len(self._changed) > max(OVERLAY_LIMIT, len(self._keys) // 4):
+            self._keys, self._counts = self.arrays()  # folded in: the overlay stays small
+            self._changed = {}
 
     def __len__(self) -> int:
         return len(self.arrays()[0])
