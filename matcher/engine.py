@@ -179,10 +179,8 @@ class Matchmaker:
                 flt = replace(flt, kinds=tuple(k.value for k in need.kinds))
             if local and need.location:
                 flt = replace(flt, location=need.location)
-            query = TextQuery(
-                text, need.areas, need.countries, self.settings.ranking.need_weights,
-                asking_org_id=need.owner_id,
-            )  # fmt: skip
+            # no explicit weights: the learned need ranker when present, else the need weights
+            query = TextQuery(text, need.areas, need.countries, asking_org_id=need.owner_id)
             return rank_text(
                 self._state, query, checked_k(k), flt.with_exclusions(exclude), exhaustive
             )

@@ -14,6 +14,8 @@ from matcher.taxonomy import DATASETS_DIR, DEFAULT_TAXONOMY
 
 DEFAULT_DATA_DIR = DATASETS_DIR / "demo"
 DEFAULT_STORE_DIR = Path("var")
+# The learned need ranker shipped with the code (its data card is beside it).
+DEFAULT_NEED_MODEL = Path(__file__).resolve().parent / "models" / "need_ranker" / "model.txt"
 
 
 def _frozen(d: dict[str, float]) -> Mapping[str, float]:
@@ -38,6 +40,19 @@ class PoolSettings:
     # candidates holding no more chunks than this are all scored (the ranking is exact):
     # scoring 20,000 chunks costs a few milliseconds, less than gathering a pool would save
     exact_chunks: int = 20_000
+
+
+@dataclass(frozen=True)
+class CandidateSettings:
+    """How many rows each signal brings into the learned ranker's candidates
+    (matcher.ranking.candidates); the asker's past partners always join."""
+
+    semantic: int = 100
+    lexical: int = 100
+    linear: int = 150  # the linear hybrid's best rows
+    joint: int = 50  # best match with the asker's own projects
+    graph: int = 100  # most shared partners with the asker
+    countries: int = 50  # most linked rows of the asker's frequent partner countries
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,10 @@ class RankingSettings:
         )
     )
     pool: PoolSettings = field(default_factory=lambda: PoolSettings())
+    # the learned ranker for a text with an asking organisation; None or a missing file:
+    # the linear need weights (matcher.ranking.learned)
+    need_model: Path | None = DEFAULT_NEED_MODEL
+    candidates: CandidateSettings = field(default_factory=lambda: CandidateSettings())
     # evidence longer than this many words becomes several passages (matcher.chunking)
     passage_words: int = PASSAGE_WORDS
     # An area is assigned to a text when its combined score reaches this.

@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import Encoder
 from matcher.chunking import CAPABILITY_FIELDS
-from matcher.cordis import CordisData
+from matcher.cordis import CordisData, project_topics
 from matcher.evaluation.metrics import QueryMetrics, metrics_of, target_ranks
 from matcher.evaluation.protocol import Case, Protocol, Query, half_of, slices_of
 from matcher.ranking.build import build_state
@@ -58,6 +58,9 @@ class Scored:
     setup: Setup
     case: Case
     signals: TextSignals
+    index: int = -1  # the case's position in setup.cases
+    # what several rankers of one query share (the learned rankers' features)
+    cache: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 Ranker = Callable[[Scored], np.ndarray]
@@ -71,6 +74,9 @@ class Tally:
     by_slice: dict[str, list[QueryMetrics]] = field(default_factory=dict)
     # with the candidate pool: the share of the exact ranking's top 10 in the pool's top 10
     pool_recall: list[float] = field(default_factory=list)
+    # the share of the real partners the ranker scores at all (its candidates hold them)
+    candidate_recall: list[float] = field(default_factory=list)
+    candidates: list[int] = field(default_factory=list)  # how many rows it scores
 
     def add(self, half: str, overall: QueryMetrics, slices: Mapping[str, QueryMetrics]) -> None:
         self.by_half.setdefault(half, []).append(overall)
@@ -96,6 +102,15 @@ def prepare(
     return Setup(data, protocol, state, cases, vectors, exhaustive)
 
 
+def with_protocol(setup: Setup, protocol: Protocol, queries: Sequence[Query]) -> Setup:
+    """The same state asked other queries (a time split's training projects)."""
+    cases = tuple(_cases(setup.data, setup.state, protocol, queries))
+    texts = [c.text for c in cases]
+    dimension = setup.state.encoder.dimension
+    vectors = setup.state.query_vectors(texts) if texts else np.zeros((0, dimension))
+    return Setup(setup.data, protocol, setup.state, cases, vectors, setup.exhaustive)
+
+
 def _cases(
     data: CordisData, state: RankingState, protocol: Protocol, queries: Iterable[Query]
 ) -> Iterator[Case]:
@@ -111,7 +126,10 @@ def _cases(
             continue  # time split: no target has a profile yet
         text = f"{project.title}. {project.objective}".strip()
         asker = row_of.get(query.coordinator)
-        yield Case(query, text, asker, targets, holdout, half_of(query.project_id))
+        half = half_of(query.project_id)
+        yield Case(
+            query, text, asker, targets, holdout, half, project.start_year, project_topics(project)
+        )
 
 
 def _with_usable_text(state: RankingState, rows: np.ndarray, holdout: Holdout) -> np.ndarray:
@@ -123,13 +141,19 @@ def _with_usable_text(state: RankingState, rows: np.ndarray, holdout: Holdout) -
     return rows[np.bincount(which[usable], minlength=len(rows)) > 0]
 
 
+def query_arrays(setup: Setup, i: int) -> TextQueryArrays:
+    case = setup.cases[i]
+    terms = setup.state.lexicon.query_terms(case.text)
+    return TextQueryArrays(case.text, setup.vectors[i], terms, year=case.year, topics=case.topics)
+
+
 def signals_of(setup: Setup, i: int, exhaustive: bool | None = None) -> TextSignals:
     """Every component for query i, held-out data masked: the engine's own code path."""
     case, state = setup.cases[i], setup.state
-    terms = state.lexicon.query_terms(case.text)
+    arrays = query_arrays(setup, i)
+    terms = arrays.terms
     hidden = state.lexicon.hidden_texts(case.holdout.slots(state))
     stats = state.lexicon.statistics(terms, hidden)
-    arrays = TextQueryArrays(case.text, setup.vectors[i], terms)
     admitted = state.facts.alive.view.copy()
     if case.asker is not None:
         admitted[case.asker] = False
@@ -158,17 +182,29 @@ def run(
         case, signals = setup.cases[i], signals_of(setup, i)
         exact = None if setup.exhaustive else signals_of(setup, i, exhaustive=True)
         slices = _slices(setup, case)
+        scored = Scored(setup, case, signals, i)
+        exact_scored = Scored(setup, case, exact, i) if exact is not None else None
         for name, ranker in rankers.items():
-            scores = ranker(Scored(setup, case, signals))
+            scores = ranker(scored)
             ranks = ranks_of(setup, scores, signals, case.targets)
             per_slice = {s: metrics_of(ranks[positions]) for s, positions in slices.items()}
             tallies[name].add(case.half, metrics_of(ranks), per_slice)
-            if exact is not None:
-                exact_scores = ranker(Scored(setup, case, exact))
+            _count_candidates(tallies[name], scores, signals, ranks)
+            if exact_scored is not None and exact is not None:
+                exact_scores = ranker(exact_scored)
                 tallies[name].pool_recall.append(
                     _overlap(setup, signals, scores, exact, exact_scores)
                 )
     return tallies
+
+
+def _count_candidates(
+    tally: Tally, scores: np.ndarray, signals: TextSignals, ranks: np.ndarray
+) -> None:
+    count = int(np.count_nonzero(np.isfinite(scores) & signals.candidates))
+    tally.candidates.append(count)
+    if len(ranks):  # a target outside them ranks after every scored row
+        tally.candidate_recall.append(float(np.mean(ranks <= count)))
 
 
 def _overlap(

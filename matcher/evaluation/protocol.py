@@ -37,24 +37,32 @@ class Query:
 @dataclass(frozen=True)
 class Protocol:
     until_year: int | None = None  # None: leave-one-project-out
+    # with until_year: the projects up to the year, each held out in turn (what a model for
+    # the time split is trained on), instead of the later projects
+    training: bool = False
 
     @property
     def name(self) -> str:
-        return "lopo" if self.until_year is None else f"until{self.until_year}"
+        if self.until_year is None:
+            return "lopo"
+        return f"until{self.until_year}" + ("-training" if self.training else "")
 
     def asks(self, data: CordisData, query: Query) -> bool:
         """Whether the query belongs to this protocol (time split: started after the year)."""
         if self.until_year is None:
             return True
         year = data.projects[query.project_id].start_year
-        return year is not None and year > self.until_year
+        if year is None:
+            return False
+        return year <= self.until_year if self.training else year > self.until_year
 
     def holdout(self, data: CordisData, row_of: Mapping[str, int], query: Query) -> Holdout:
-        if self.until_year is not None:
+        if self.until_year is not None and not self.training:
             return NO_HOLDOUT  # the project is not in the profiles at all
         rows = [row_of[o] for o in data.consortium(query.project_id) if o in row_of]
+        year = data.projects[query.project_id].start_year
         return Holdout(
-            frozenset({query.project_id}), Group(np.asarray(sorted(rows), dtype=np.int64))
+            frozenset({query.project_id}), Group(np.asarray(sorted(rows), dtype=np.int64), year)
         )
 
 
@@ -68,6 +76,8 @@ class Case:
     targets: np.ndarray  # rows of the targets that have usable text once the project is out
     holdout: Holdout
     half: str  # "tune" or "report"
+    year: int | None = None  # the project's start year: when the query is asked
+    topics: tuple[str, ...] = ()  # its programme parts and funding scheme
 
 
 def read_queries(path: Path) -> list[Query]:

@@ -24,6 +24,9 @@ def summary_of(tally: Tally) -> dict[str, Any]:
     out = {"all": summarise(everyone).as_dict(), **halves, "slices": slices}
     if tally.pool_recall:
         out["pool_recall_of_exact_top10"] = round(float(np.mean(tally.pool_recall)), 4)
+    if tally.candidate_recall:
+        out["candidate_recall_of_targets"] = round(float(np.mean(tally.candidate_recall)), 4)
+        out["candidates_per_query"] = round(float(np.mean(tally.candidates)), 1)
     return out
 
 

@@ -25,6 +25,7 @@ class Group:
     """Organisations (rows) of one held-out joint project; empty holds nothing out."""
 
     members: np.ndarray = field(default_factory=lambda: EMPTY)
+    year: int | None = None  # when the held-out project started (its links carry that year)
 
     def has(self, row: int) -> bool:
         return bool((self.members == row).any())
@@ -38,16 +39,22 @@ class CoParticipation:
         self._links: dict[int, dict[int, int]] = {}
         self.degree = Column(np.float64)  # row -> distinct partners
         self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # row -> sorted neighbours
+        # (low row, high row) -> {year: links that year}: when a pair last worked together
+        self.years: dict[tuple[int, int], dict[int, int]] = {}
+        self.changes = 0  # one more per change: derived matrices key on it
 
     # --- changes -------------------------------------------------------------------------
     def grow(self, rows: int) -> None:
         self.degree.resize(rows)
 
-    def link(self, a: int, b: int, times: int = 1) -> None:
-        """Record `times` more joint pieces of work between two rows (negative: fewer)."""
+    def link(self, a: int, b: int, times: int = 1, year: int | None = None) -> None:
+        """Record `times` more joint pieces of work between two rows (negative: fewer),
+        done in `year` when known."""
         if a == b:
             return
         self.grow(max(a, b) + 1)
+        self.changes += 1
+        self._count_year((min(a, b), max(a, b)), times, year)
         for one, other in ((a, b), (b, a)):
             links = self._links.setdefault(one, {})
             before = links.get(other, 0)
@@ -58,6 +65,18 @@ class CoParticipation:
                 links.pop(other, None)
             self.degree.view[one] += (after > 0) - (before > 0)
             self._arrays.pop(one, None)
+
+    def _count_year(self, pair: tuple[int, int], times: int, year: int | None) -> None:
+        if year is None:
+            if times < 0 and self._links.get(pair[0], {}).get(pair[1], 0) + times <= 0:
+                self.years.pop(pair, None)
+            return
+        counts = self.years.setdefault(pair, {})
+        counts[year] = counts.get(year, 0) + times
+        if counts[year] <= 0:
+            del counts[year]
+        if not counts:
+            del self.years[pair]
 
     def drop(self, row: int) -> None:
         """Remove every link of a row (an organisation deleted or merged away)."""

@@ -68,6 +68,8 @@ class TextQueryArrays:
     areas: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     language: str = ""  # ISO 639-1 of the text, "" when unknown
+    year: int | None = None  # when the query is asked (recency is measured from it)
+    topics: tuple[str, ...] = ()  # its programme labels, when it answers a programme's call
 
 
 @dataclass(frozen=True)

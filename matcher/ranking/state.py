@@ -21,10 +21,12 @@ from matcher.areas import AreaTagger
 from matcher.chunking import TextChunk, chunks_of, owner_chunks
 from matcher.errors import NotFoundError
 from matcher.model import Cluster, Need, Organisation, Partnership
-from matcher.ranking.affinity import KindAffinity
+from matcher.ranking.affinity import CountryAffinity, KindAffinity
 from matcher.ranking.facts import OrgFacts
 from matcher.ranking.graph import CoParticipation
+from matcher.ranking.history import ChunkHistory
 from matcher.ranking.lexicon import Lexicon
+from matcher.ranking.pairwise import WalkMatrix
 from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
 
@@ -69,6 +71,10 @@ class RankingState:
         self.lexicon = Lexicon()
         self.graph = CoParticipation()
         self.kinds = KindAffinity()
+        self.countries = CountryAffinity()
+        self.history = ChunkHistory()
+        self.walk = WalkMatrix()  # the graph as a sparse matrix, rebuilt when links change
+        self.models: dict[str, object] = {}  # learned rankers, loaded on first use
         self.version = 0  # one more per applied write: caches key on it
 
     def restore(self, cluster: Cluster, lexicon: Lexicon) -> list[str]:
@@ -87,7 +93,9 @@ class RankingState:
         missing = []
         for org in cluster.organisations.values():
             if org.id in self.index:
-                self.facts.set(catalog.row_of[org.id], org)
+                row = catalog.row_of[org.id]
+                self.facts.set(row, org)
+                self.history.set(catalog.slots_of_rows(np.asarray([row]))[0], self.chunks(org))
             else:
                 missing.append(org.id)
         self.graph.grow(catalog.row_count)
@@ -120,6 +128,7 @@ class RankingState:
         rows = np.asarray([catalog.row_of[o.id] for o in prepared.orgs], dtype=np.int64)
         slots, _ = catalog.slots_of_rows(rows)
         self.lexicon.add(slots, [c.text for cs in prepared.chunks for c in cs])
+        self.history.set(slots, [c for cs in prepared.chunks for c in cs])
         for org, row in zip(prepared.orgs, rows.tolist(), strict=True):
             self._set_facts(row, org)
             self.organisations[org.id] = org
@@ -129,6 +138,7 @@ class RankingState:
     def _set_facts(self, row: int, org: Organisation) -> None:
         """New facts for a row; its links move to its new kind in the kind affinity."""
         old_kind = int(self.facts.kind.view[row]) if row < len(self.facts) else -1
+        old_country = int(self.facts.country.view[row]) if row < len(self.facts) else -1
         self.facts.set(row, org)
         new_kind = int(self.facts.kind.view[row])
         if old_kind >= 0 and old_kind != new_kind:
@@ -137,6 +147,13 @@ class RankingState:
                 kind = int(self.facts.kind.view[other])
                 self.kinds.link(old_kind, kind, -int(count))
                 self.kinds.link(new_kind, kind, int(count))
+        new_country = int(self.facts.country.view[row])
+        if old_country >= 0 and old_country != new_country:
+            cols, counts = self.graph.neighbours(row)
+            theirs = self.facts.country.view[cols]
+            for other, count in zip(theirs.tolist(), counts.tolist(), strict=True):
+                self.countries.link(old_country, other, -int(count))
+                self.countries.link(new_country, other, int(count))
 
     def remove(self, org_id: str) -> None:
         row = self.row(org_id)
@@ -153,7 +170,7 @@ class RankingState:
         catalog = self.index.catalog
         for p in partnerships:
             if catalog.has(p.a) and catalog.has(p.b):
-                self._link_rows(catalog.row_of[p.a], catalog.row_of[p.b], times)
+                self._link_rows(catalog.row_of[p.a], catalog.row_of[p.b], times, p.since)
         self.version += 1
 
     def unlink_all(self) -> None:
@@ -161,13 +178,16 @@ class RankingState:
         self.graph = CoParticipation()
         self.graph.grow(self.index.catalog.row_count)
         self.kinds = KindAffinity()
+        self.countries = CountryAffinity()
         self.version += 1
 
-    def _link_rows(self, a: int, b: int, times: int) -> None:
+    def _link_rows(self, a: int, b: int, times: int, year: int | None = None) -> None:
         if a == b:
             return
-        self.graph.link(a, b, times)
-        self.kinds.link(int(self.facts.kind.view[a]), int(self.facts.kind.view[b]), times)
+        self.graph.link(a, b, times, year)
+        facts = self.facts
+        self.kinds.link(int(facts.kind.view[a]), int(facts.kind.view[b]), times)
+        self.countries.link(int(facts.country.view[a]), int(facts.country.view[b]), times)
 
     def set_need(self, need: Need) -> None:
         self.needs[need.id] = need

@@ -25,6 +25,7 @@ from matcher.ranking.hybrid import (
     text_signals,
     weighted_names,
 )
+from matcher.ranking.learned import learned_scores, need_model
 from matcher.ranking.lexicon import Statistics
 from matcher.ranking.pool import Pool, graph_rows, lexical_rows, nearest_rows, pool_of
 from matcher.ranking.state import RankingState
@@ -82,7 +83,11 @@ def rank_text(
     stats = state.lexicon.statistics(terms)
     pool = text_pool(state, arrays, admitted, asker, stats, NO_HOLDOUT, exhaustive)
     signals = text_signals(state, arrays, pool, stats, asker, names=list(weights))
-    scores = combined(signals, weights)
+    model = need_model(state) if asker is not None and query.weights is None else None
+    if model is not None:
+        scores = learned_scores(state, model, arrays, signals, weights, asker)
+    else:
+        scores = combined(signals, weights)
     ids = state.index.catalog.ids
     best = top_rows(scores, lambda i: ids[signals.rows[i]], k)
     matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
