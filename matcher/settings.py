@@ -78,13 +78,14 @@ class RankingSettings:
     search_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
             {
-                "semantic": 0.0523,
-                "semantic_mass": 0.007,
-                "lexical": 0.1045,
-                "lexical_mass": 0.5226,
-                "popularity": 0.2613,
-                "track_record": 0.0523,
-                "areas": 0.15,
+                "semantic": 0.1546,
+                "semantic_mass": 0.0309,
+                "lexical": 0.0309,
+                "lexical_mass": 0.1616,
+                "popularity": 0.0808,
+                "track_record": 0.1546,
+                "areas": 0.2319,
+                "location": 0.1546,
             }
         )
     )
@@ -110,6 +111,8 @@ class RankingSettings:
     # the linear need weights (matcher.ranking.learned)
     need_model: Path | None = DEFAULT_NEED_MODEL
     candidates: CandidateSettings = field(default_factory=lambda: CandidateSettings())
+    # place names in four languages, read from search texts (matcher.ranking.places)
+    places: Path | None = DATASETS_DIR / "places" / "places.json"
     # evidence longer than this many words becomes several passages (matcher.chunking)
     passage_words: int = PASSAGE_WORDS
     # An area is assigned to a text when its combined score reaches this.

@@ -28,12 +28,14 @@ from matcher.ranking.components import (
 )
 from matcher.ranking.graph import NO_GROUP, Group
 from matcher.ranking.lexicon import EMPTY, QueryTerms, Statistics
+from matcher.ranking.places import NO_PLACES, NamedPlaces, location_scores
 from matcher.ranking.pool import Pool
 from matcher.ranking.state import RankingState
 
 TEXT_COMPONENTS = (
     "semantic", "semantic_mass", "lexical", "lexical_mass", "joint", "ties", "graph",
     "popularity", "track_record", "kind_fit", "same_country", "areas", "preferred_country",
+    "location",
 )  # fmt: skip
 ASKER_COMPONENTS = frozenset({"joint", "ties", "graph", "kind_fit", "same_country"})
 
@@ -70,6 +72,7 @@ class TextQueryArrays:
     language: str = ""  # ISO 639-1 of the text, "" when unknown
     year: int | None = None  # when the query is asked (recency is measured from it)
     topics: tuple[str, ...] = ()  # its programme labels, when it answers a programme's call
+    places: NamedPlaces = NO_PLACES  # cities, regions and countries the text names
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def _text_components(
         "lexical_mass": _clipped(per_owner_mass(lexical, owner, size), None),
         "preferred_country": np.isin(facts.country.view[rows], facts.countries.known(wanted)),
         "areas": np.zeros(size),
+        "location": location_scores(facts, rows, query.places),
     }
     if "areas" in names and query.areas:
         out["areas"] = facts.area_overlap(query.areas, rows)
