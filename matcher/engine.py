@@ -25,6 +25,7 @@ from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
 from matcher.ranking.build import build_state
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
+from matcher.ranking.pairwise import team_closeness
 from matcher.ranking.partners import chunk_set, suggest_partners
 from matcher.ranking.state import Prepared, RankingState
 from matcher.ranking.text import EncodedText, TextQuery, rank_text
@@ -199,6 +200,13 @@ class Matchmaker:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query-role vectors for texts (cached), e.g. the competences of a need."""
         return self._state.query_vectors(texts)
+
+    def team_closeness(self, org_ids: Sequence[str]) -> np.ndarray:
+        """(n, n) how near each two organisations are in the record of joint work."""
+        with self._lock.reading():
+            state = self._state
+            rows = np.asarray([state.row(o) for o in org_ids], dtype=np.int64)
+            return team_closeness(state.walk, state.graph, rows)
 
     def capabilities(self, org_id: str) -> ChunkSet:
         """An organisation's description, offers and evidence with their vectors and texts."""

@@ -124,3 +124,30 @@ def personalised_pagerank(
         x = (1 - RESTART) * spread
         x[row] += RESTART
     return x * max(int(np.count_nonzero(~dangling)), 1)
+
+
+def team_closeness(
+    walk: WalkMatrix, graph: CoParticipation, rows: np.ndarray, held: Group = NO_GROUP
+) -> np.ndarray:
+    """(n, n) how near each two of `rows` are in the record, in [0, 1]: either relation
+    counts, past joint work (saturating in the number of joint projects) or shared
+    partners (Salton index of the two partner sets). Read from the sparse link matrix
+    for these rows only; the held-out project's links are taken out."""
+    matrix, _ = walk.of(graph)
+    rows = np.asarray(rows, dtype=np.int64)
+    counts = matrix[rows].tolil(copy=True)
+    members = set(held.members.tolist())
+    for i, row in enumerate(rows.tolist()):
+        if row in members:
+            for other in members - {row}:
+                counts[i, other] = max(counts[i, other] - 1, 0)
+    links = counts.tocsr()
+    links.eliminate_zeros()
+    binary = (links > 0).astype(np.float64)
+    shared = (binary @ binary.T).toarray()
+    degree = np.asarray(binary.sum(axis=1)).ravel()
+    salton = shared / np.sqrt(np.maximum(np.outer(degree, degree), 1.0))
+    ties = np.minimum(np.log1p(links[:, rows].toarray()) / np.log1p(10.0), 1.0)
+    out = 1.0 - (1.0 - ties) * (1.0 - np.clip(salton, 0.0, 1.0))
+    np.fill_diagonal(out, 0.0)
+    return out
