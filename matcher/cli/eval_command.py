@@ -107,7 +107,8 @@ def run_cordis_eval(args: argparse.Namespace) -> int:
     job.prepared = time.perf_counter()
     if args.tune:
         _tune(job, setup)
-    names = args.ranker or [*DEFAULT_RANKERS, *HYBRIDS, LEARNED]
+    learned = [LEARNED] if args.train or args.profile_until is None else []
+    names = args.ranker or [*DEFAULT_RANKERS, *HYBRIDS, *learned]
     table = rankers([n for n in names if not n.startswith(LEARNED)], job.ranking)
     table |= _learned(job, setup, [n for n in names if n.startswith(LEARNED)])
     tallies = run(setup, {n: table[n] for n in names}, show_progress=True)
@@ -196,7 +197,11 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
         if "pool_recall_of_exact_top10" in summary:
             recall = summary["pool_recall_of_exact_top10"]
             print(f"{name}: the pool's top 10 holds {recall:.3f} of the exact top 10")
-    for name in [n for n in HYBRIDS if n in summaries]:
+    for name, summary in summaries.items():
+        if summary.get("candidate_recall_of_targets", 1.0) < 1.0:
+            recall, size = summary["candidate_recall_of_targets"], summary["candidates_per_query"]
+            print(f"{name}: its {size:.0f} candidates a query hold {recall:.3f} of the targets")
+    for name in [n for n in (*HYBRIDS, LEARNED) if n in summaries]:
         print(slice_table(summaries, name))
     elapsed = time.perf_counter() - job.started
     meta = {

@@ -227,9 +227,19 @@ def _top10(setup: Setup, signals: TextSignals, scores: np.ndarray) -> np.ndarray
     return signals.rows[order[np.isfinite(values[order])]]
 
 
+NEWCOMERS = "targets: newcomers (at most one other project)"
+
+
 def _slices(setup: Setup, case: Case) -> dict[str, np.ndarray]:
     ids = [setup.state.index.catalog.ids[t] for t in case.targets.tolist()]
-    return slices_of(setup.data, case.query, ids)
+    out = slices_of(setup.data, case.query, ids)
+    # projects in each target's profile, the held-out one not counted
+    projects = setup.state.facts.evidence.view[case.targets]
+    projects = projects - np.isin(case.targets, case.holdout.group.members)
+    newcomers = np.flatnonzero(projects <= 1)
+    if len(newcomers):
+        out[NEWCOMERS] = newcomers
+    return out
 
 
 def progress(items: range, show: bool) -> Iterable[int]:
