@@ -63,11 +63,14 @@ class RankingSettings:
     graph (partners of partners) with a small popularity prior.
 
     need (a text with an asking organisation) and search (a text alone): the hybrid of
-    matcher.ranking.hybrid. The weights of every component but `areas` and
-    `preferred_country` were learnt on the tune half of the CORDIS leave-one-project-out
-    queries, for MiniLM and multilingual-e5 at once (benchmarks/QUALITY.md, "CORDIS");
-    `areas` and `preferred_country` cannot be learnt there (CORDIS has neither) and keep
-    their earlier share of the text components.
+    matcher.ranking.hybrid. The need weights (used when no learned need model is
+    available) of every component but `areas` and `preferred_country` were learnt on the
+    tune half of the CORDIS leave-one-project-out queries, for MiniLM and multilingual-e5
+    at once; `areas` and `preferred_country` cannot be learnt there (CORDIS has neither).
+    The search weights were learnt on the tune half of the judged four-language demo
+    searches (benchmarks/search_eval.py): CORDIS texts are all English, and weights learnt
+    there leaned on word matches that cannot meet across languages
+    (benchmarks/QUALITY.md, "Text-only search").
     """
 
     partner_weights: Mapping[str, float] = field(
