@@ -81,14 +81,14 @@ class RankingSettings:
     search_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
             {
-                "semantic": 0.1546,
-                "semantic_mass": 0.0309,
-                "lexical": 0.0309,
-                "lexical_mass": 0.1616,
-                "popularity": 0.0808,
-                "track_record": 0.1546,
-                "areas": 0.2319,
-                "location": 0.1546,
+                "semantic": 0.2265,
+                "semantic_mass": 0.0755,
+                "lexical": 0.0789,
+                "lexical_mass": 0.151,
+                "popularity": 0.0151,
+                "track_record": 0.0755,
+                "areas": 0.151,
+                "location": 0.2265,
             }
         )
     )

@@ -37,6 +37,9 @@ TEXT_COMPONENTS = (
     "popularity", "track_record", "kind_fit", "same_country", "areas", "preferred_country",
     "location",
 )  # fmt: skip
+# A candidate whose text match reaches 1 / LOCATION_MATCH of the best one's gets the
+# whole of its location's score.
+LOCATION_MATCH = 2.0
 ASKER_COMPONENTS = frozenset({"joint", "ties", "graph", "kind_fit", "same_country"})
 
 
@@ -172,7 +175,11 @@ def _text_components(
         "lexical_mass": _clipped(per_owner_mass(lexical, owner, size), None),
         "preferred_country": np.isin(facts.country.view[rows], facts.countries.known(wanted)),
         "areas": np.zeros(size),
-        "location": location_scores(facts, rows, query.places),
+        # where the text names a place: how well a candidate's place answers it, as far as
+        # the candidate matches the text at all (a place alone does not make a match; half
+        # the best candidate's match counts fully)
+        "location": location_scores(facts, rows, query.places)
+        * _clipped(LOCATION_MATCH * per_owner_max(np.maximum(semantic, lexical), owner, size)),
     }
     if "areas" in names and query.areas:
         out["areas"] = facts.area_overlap(query.areas, rows)
