@@ -144,7 +144,9 @@ def _learned(job: _Run, setup: Setup, names: list[str]) -> dict[str, Any]:
         return {}
     if not job.args.train:
         if any(n != LEARNED for n in names):
-            raise ConfigError("learned-without-GROUP rankers are trained in the run: add --train")
+            raise ConfigError(
+                "learned-without/only-GROUP rankers are trained in the run: add --train"
+            )
         path = job.args.ranker_model or job.ranking.need_model
         model = load_model(path)
         if model is None:
@@ -203,6 +205,8 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
             print(f"{name}: its {size:.0f} candidates a query hold {recall:.3f} of the targets")
     for name in [n for n in (*HYBRIDS, LEARNED) if n in summaries]:
         print(slice_table(summaries, name))
+        if "slices (report half)" in summaries[name] and setup.protocol.until_year is None:
+            print(slice_table(summaries, name, "slices (report half)"))
     elapsed = time.perf_counter() - job.started
     meta = {
         "protocol": setup.protocol.name,

@@ -82,7 +82,6 @@ def train_models(
     """Train "learned" (every feature) and each "learned-without-GROUP" on the protocol's
     training queries; with `out`, the full model is saved there."""
     from matcher.evaluation.training import as_model, collect, fit, save
-    from matcher.ranking.features import FEATURES, GROUPS
 
     training = _training_setup(job, setup)
     started = time.perf_counter()
@@ -92,10 +91,7 @@ def train_models(
     stats["feature_seconds"] = round(time.perf_counter() - started, 1)
     models = {}
     for name in names:
-        dropped = name.removeprefix("learned-without-") if name != "learned" else ""
-        if dropped and dropped not in GROUPS:
-            raise ConfigError(f"unknown feature group {dropped!r}; known: {', '.join(GROUPS)}")
-        features = [f for f in FEATURES if f not in GROUPS.get(dropped, ())]
+        features = features_of(name)
         booster, seconds = fit(groups, features)
         meta = {
             **stats,
@@ -112,6 +108,23 @@ def train_models(
         models[name] = as_model(booster, features, meta)
         job.trained[name] = meta
     return models
+
+
+def features_of(name: str) -> list[str]:
+    """The features of a learned ranker's name: "learned" (all), "learned-without-GROUP"
+    (all but one group), "learned-only-GROUP" (one group alone)."""
+    from matcher.ranking.features import FEATURES, GROUPS, HYBRID_FEATURES
+
+    groups = {**GROUPS, "hybrid": HYBRID_FEATURES}
+    for prefix, keep in (("learned-without-", False), ("learned-only-", True)):
+        if name.startswith(prefix):
+            group = name.removeprefix(prefix)
+            if group not in groups:
+                raise ConfigError(f"unknown feature group {group!r}; known: {', '.join(groups)}")
+            return [f for f in FEATURES if (f in groups[group]) == keep]
+    if name != "learned":
+        raise ConfigError(f"unknown learned ranker {name!r}")
+    return list(FEATURES)
 
 
 def _training_setup(job: _Run, setup: Setup) -> Setup:

@@ -78,10 +78,14 @@ class Tally:
     candidate_recall: list[float] = field(default_factory=list)
     candidates: list[int] = field(default_factory=list)  # how many rows it scores
 
+    # slices of each half: "report" ones are what training never saw
+    by_half_slice: dict[tuple[str, str], list[QueryMetrics]] = field(default_factory=dict)
+
     def add(self, half: str, overall: QueryMetrics, slices: Mapping[str, QueryMetrics]) -> None:
         self.by_half.setdefault(half, []).append(overall)
         for name, value in slices.items():
             self.by_slice.setdefault(name, []).append(value)
+            self.by_half_slice.setdefault((half, name), []).append(value)
 
 
 def prepare(

@@ -33,6 +33,7 @@ AFFINITY_FEATURES = ("country_lift", "kind_share")
 TOPIC_FEATURES = ("topic_share", "topic_best")
 PRIOR_FEATURES = ("partners", "projects", "asker_partners", "asker_projects")
 KIND_FEATURES = ("kind", "asker_kind")  # categorical: the kind codes
+HYBRID_FEATURES = TEXT_COMPONENTS  # the linear hybrid's own components
 FEATURES = (
     *TEXT_COMPONENTS, *GRAPH_FEATURES, *RECENCY_FEATURES, *AFFINITY_FEATURES,
     *TOPIC_FEATURES, *PRIOR_FEATURES, *KIND_FEATURES,
