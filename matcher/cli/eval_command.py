@@ -151,7 +151,7 @@ def _learned(job: _Run, setup: Setup, names: list[str]) -> dict[str, Any]:
         model = load_model(path)
         if model is None:
             raise ConfigError(f"no usable learned model at {path}; run `matcher train` first")
-        wanted = training_protocol(setup.protocol).name
+        wanted = setup.protocol.training_name
         if model.meta.get("protocol") != wanted:
             raise ConfigError(
                 f"{path} was trained for protocol {model.meta.get('protocol')!r}, this run needs "
@@ -162,14 +162,6 @@ def _learned(job: _Run, setup: Setup, names: list[str]) -> dict[str, Any]:
 
     models = train_models(job, setup, names)
     return {name: learned_ranker(model) for name, model in models.items()}
-
-
-def training_protocol(protocol: Any) -> Any:
-    from matcher.evaluation.protocol import Protocol
-
-    if protocol.until_year is None:
-        return protocol
-    return Protocol(protocol.until_year, training=True)
 
 
 def _tune(job: _Run, setup: Setup) -> None:

@@ -5,7 +5,9 @@
 
 Leave-one-project-out (the default) trains on the tune half of the queries and writes the
 shipped model (matcher/models/need_ranker/model.txt); `--profile-until YEAR` trains on
-the projects that started by then and writes <store>/models/need_ranker_untilYEAR.txt.
+the projects that started by then, as time splits inside those years (profiles up to
+YEAR-2 with queries from YEAR-1 and YEAR, profiles up to YEAR-1 with queries from YEAR),
+and writes <store>/models/need_ranker_untilYEAR.txt.
 `--feedback-store` adds the accepted and rejected suggestions of a cluster's store as
 extra groups. The model is then scored on the queries training never saw (the report
 half; the later projects), and the figures go into its description beside it.
@@ -81,12 +83,10 @@ def train_models(
 ) -> dict[str, LearnedModel]:
     """Train "learned" (every feature) and each "learned-without-GROUP" on the protocol's
     training queries; with `out`, the full model is saved there."""
-    from matcher.evaluation.training import as_model, collect, fit, save
+    from matcher.evaluation.training import as_model, fit, save
 
-    training = _training_setup(job, setup)
     started = time.perf_counter()
-    lopo = setup.protocol.until_year is None
-    groups, stats = collect(training, lambda i: not lopo or training.cases[i].half == "tune", True)
+    groups, stats = _training_groups(job, setup)
     groups = _with_feedback(job, groups, stats)
     stats["feature_seconds"] = round(time.perf_counter() - started, 1)
     models = {}
@@ -95,11 +95,12 @@ def train_models(
         booster, seconds = fit(groups, features)
         meta = {
             **stats,
-            "protocol": training.protocol.name,
+            "protocol": setup.protocol.training_name,
             "training_groups": len(groups.sizes),
             "training_rows": len(groups.labels),
             "training_data_sha256": groups.digest(),
             "encoder": setup.state.encoder.model_id,
+            "need_weights": dict(setup.state.settings.need_weights),
             "fit_seconds": round(seconds, 1),
         }
         print(f"{name}: {len(groups.sizes)} groups, fitted in {seconds:.1f} s", file=sys.stderr)
@@ -127,16 +128,24 @@ def features_of(name: str) -> list[str]:
     return list(FEATURES)
 
 
-def _training_setup(job: _Run, setup: Setup) -> Setup:
-    from matcher.cli.eval_command import training_protocol
-    from matcher.evaluation.harness import with_protocol
-    from matcher.evaluation.protocol import read_queries
+def _training_groups(job: _Run, setup: Setup) -> tuple[Groups, dict[str, Any]]:
+    """Leave-one-project-out: the tune half of this setup's queries. A time split: every
+    query of the splits inside the years up to the cut-off (each its own state)."""
+    from matcher.cli.eval_command import _prepare
+    from matcher.evaluation.training import Groups, collect
 
-    protocol = training_protocol(setup.protocol)
-    if protocol == setup.protocol:
-        return setup
-    queries = read_queries(job.queries_file)[: job.args.limit]
-    return with_protocol(setup, protocol, queries)
+    if setup.protocol.until_year is None:
+        return collect(setup, lambda i: setup.cases[i].half == "tune", True)
+    parts, stats = [], {}
+    for protocol in setup.protocol.training_splits():
+        groups, found = collect(_prepare(job, protocol=protocol), lambda i: True, True)
+        parts.append(groups)
+        stats[protocol.name] = found
+    joined = Groups.join(parts)
+    recall = [s["candidate_recall"] * s["queries"] for s in stats.values()]
+    queries = sum(int(s["queries"]) for s in stats.values())
+    return joined, {"queries": queries, "candidate_recall": sum(recall) / max(queries, 1),
+                    "splits": stats}  # fmt: skip
 
 
 def _unseen(setup: Setup) -> Setup:

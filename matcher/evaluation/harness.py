@@ -106,15 +106,6 @@ def prepare(
     return Setup(data, protocol, state, cases, vectors, exhaustive)
 
 
-def with_protocol(setup: Setup, protocol: Protocol, queries: Sequence[Query]) -> Setup:
-    """The same state asked other queries (a time split's training projects)."""
-    cases = tuple(_cases(setup.data, setup.state, protocol, queries))
-    texts = [c.text for c in cases]
-    dimension = setup.state.encoder.dimension
-    vectors = setup.state.query_vectors(texts) if texts else np.zeros((0, dimension))
-    return Setup(setup.data, protocol, setup.state, cases, vectors, setup.exhaustive)
-
-
 def _cases(
     data: CordisData, state: RankingState, protocol: Protocol, queries: Iterable[Query]
 ) -> Iterator[Case]:

@@ -3,8 +3,9 @@
 Each training query runs through the harness exactly as an evaluated one does (the
 held-out project masked in every feature): its learned candidates become one LambdaRank
 group, labelled 1 for the project's real partners and 0 for the rest. Only the tune half
-of the leave-one-project-out queries is used (for the time split: only projects that
-started by the cut-off year, each held out in turn), so the report half is never seen.
+of the leave-one-project-out queries is used, so the report half is never seen; for the
+time split, only projects that started by the cut-off year, in splits of the same kind
+(profiles from earlier years, queries from the last ones; Protocol.training_splits).
 Training is seeded and single-process deterministic; the feature list, a hash of the
 training matrix and the metrics go beside the model.
 """

@@ -19,7 +19,7 @@ import numpy as np
 
 from matcher.chunking import EVIDENCE
 from matcher.ranking.chunks import PoolChunks
-from matcher.ranking.components import per_owner_max
+from matcher.ranking.components import combine, per_owner_max
 from matcher.ranking.history import NO_YEAR
 from matcher.ranking.hybrid import TEXT_COMPONENTS, Holdout, TextQueryArrays, TextSignals
 from matcher.ranking.pairwise import WalkMatrix, last_joint_year, personalised_pagerank, two_hop
@@ -33,9 +33,11 @@ AFFINITY_FEATURES = ("country_lift", "kind_share")
 TOPIC_FEATURES = ("topic_share", "topic_best")
 PRIOR_FEATURES = ("partners", "projects", "asker_partners", "asker_projects")
 KIND_FEATURES = ("kind", "asker_kind")  # categorical: the kind codes
-HYBRID_FEATURES = TEXT_COMPONENTS  # the linear hybrid's own components
+# the linear hybrid's own components, and its score (the need weights' sum of them): the
+# trees start from the linear ranking instead of rediscovering it from few queries
+HYBRID_FEATURES = (*TEXT_COMPONENTS, "linear")
 FEATURES = (
-    *TEXT_COMPONENTS, *GRAPH_FEATURES, *RECENCY_FEATURES, *AFFINITY_FEATURES,
+    *HYBRID_FEATURES, *GRAPH_FEATURES, *RECENCY_FEATURES, *AFFINITY_FEATURES,
     *TOPIC_FEATURES, *PRIOR_FEATURES, *KIND_FEATURES,
 )  # fmt: skip
 GROUPS = {
@@ -64,6 +66,8 @@ def feature_matrix(given: FeatureInput, positions: np.ndarray) -> np.ndarray:
     """(len(positions), len(FEATURES)) for these positions of the pool."""
     rows = given.signals.rows[positions]
     columns = {n: given.signals.components[n][positions] for n in TEXT_COMPONENTS}
+    linear = combine(given.signals.components, given.state.settings.need_weights)
+    columns["linear"] = linear[positions]
     columns |= _graph(given, rows)
     columns |= _history(given, rows, positions)
     columns |= _affinity(given, rows)

@@ -46,12 +46,17 @@ def meta_path(model: Path) -> Path:
     return model.with_suffix(".json")
 
 
-def load_model(path: Path | None, features: Sequence[str] = FEATURES) -> LearnedModel | None:
-    """The model at `path` if it reads and matches this code's features, else None with
-    one logged warning naming why."""
+def load_model(
+    path: Path | None,
+    features: Sequence[str] = FEATURES,
+    need_weights: Mapping[str, float] | None = None,
+) -> LearnedModel | None:
+    """The model at `path` if it reads and matches this code's features (and, given, the
+    need weights its `linear` feature was computed with), else None with one logged
+    warning naming why."""
     if path is None:
         return None
-    problem = _problem(path, features)
+    problem = _problem(path, features, need_weights)
     if problem:
         log.warning("learned ranker not used (%s); ranking with the linear weights", problem)
         return None
@@ -62,7 +67,9 @@ def load_model(path: Path | None, features: Sequence[str] = FEATURES) -> Learned
     return LearnedModel(booster, tuple(meta["features"]), meta)
 
 
-def _problem(path: Path, features: Sequence[str]) -> str | None:
+def _problem(
+    path: Path, features: Sequence[str], need_weights: Mapping[str, float] | None
+) -> str | None:
     if not path.exists():
         return f"no model file at {path}; `matcher train` builds one"
     if not meta_path(path).exists():
@@ -78,14 +85,26 @@ def _problem(path: Path, features: Sequence[str]) -> str | None:
             f"{path} was built for another feature set (unknown: {', '.join(unknown)}); "
             "`matcher train` rebuilds it"
         )
+    trained = meta.get("need_weights")
+    if (
+        need_weights is not None
+        and trained is not None
+        and _rounded(trained) != _rounded(need_weights)
+    ):
+        return f"{path} was built with other need weights (its `linear` feature); retrain it"
     return None
+
+
+def _rounded(weights: Mapping[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 6) for k, v in weights.items() if v}
 
 
 def need_model(state: RankingState) -> LearnedModel | None:
     """The state's need model, loaded once (a failed load is not retried)."""
     key = "need_model"
     if key not in state.models:
-        state.models[key] = load_model(state.settings.need_model)
+        settings = state.settings
+        state.models[key] = load_model(settings.need_model, need_weights=settings.need_weights)
     found = state.models[key]
     return found if isinstance(found, LearnedModel) else None
 
