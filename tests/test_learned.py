@@ -95,3 +95,20 @@ def test_the_engine_falls_back_to_the_linear_weights_without_a_model(
     weighted = rank_text(state, replace(query, weights=state.settings.need_weights), 5, Filters())
     assert [m.org_id for m in linear.matches] == [m.org_id for m in weighted.matches]
     assert [m.score for m in linear.matches] == [m.score for m in weighted.matches]
+
+
+def test_the_shipped_model_ranks_needs_even_where_no_candidate_has_a_dated_project() -> None:
+    from matcher import EngineSettings, Matchmaker, load_cluster, load_taxonomy
+    from tests.api_fixtures import MINI
+    from tests.conftest import HashingEncoder
+
+    taxonomy = load_taxonomy()
+    cluster = load_cluster(MINI, taxonomy).cluster
+    engine = Matchmaker.build(cluster, EngineSettings(), HashingEncoder(), taxonomy)
+    with engine.reading() as state:
+        from matcher.ranking.learned import need_model
+
+        assert need_model(state) is not None  # the shipped model loads and fits the code
+    local = engine.need_matches("n-modules", k=10, local=True)
+    assert local.ids() and {m.city for m in local} == {"Saint Petersburg"}
+    assert len(engine.need_matches("n-modules", k=10)) > 3

@@ -159,6 +159,8 @@ def _recent_text(
     size = len(last)
     # rank of each dated chunk's year among its owner's distinct years, latest first
     at = np.flatnonzero(dated)
+    if len(at) == 0:  # no dated document in any candidate
+        return np.full(size, np.nan)
     order = np.lexsort((-years[at], chunks.position[at]))
     at = at[order]
     owner, year = chunks.position[at], years[at]
