@@ -63,9 +63,9 @@ class ObjectiveSettings:
     coverage: float = 1.0
     relevance: float = 0.5
     areas: float = 0.3
-    redundancy: float = 0.3
+    redundancy: float = 0.0
     min_lead: float = 0.3
-    team: float = 0.0  # closeness of the members to each other (the set-aware part)
+    team: float = 0.25  # closeness of the members to each other (the set-aware part)
 
     def weights(self) -> dict[str, float]:
         return {
