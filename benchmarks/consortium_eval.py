@@ -2,19 +2,24 @@
 
 For each query project of eval_lopo_queries.csv: fix the coordinator, build a team of the
 project's real size (coordinator included), and count how many of the real partners
-(the project's targets) are in it. The same is done for the plain ranking's top of the
-list (the coordinator plus the best-ranked others), which is the baseline.
+(the project's targets) are in it. The same is done for the plain top of the ranking
+(the coordinator plus the best-ranked others), which is the baseline. Two rankings feed
+both: `plain` (the best cosine of the project text to one of the candidate's other
+projects) and `learned` (the engine's learned need ranker, through the evaluation
+harness, the held-out project masked in every feature).
 
 Leakage: every organisation's profile is the set of its OTHER projects' texts (title and
 objective), each embedded on its own, so the held-out project's text reaches no profile;
-organisations with no other project are not candidates. No popularity, graph or
-co-participation signal is used. This is self-contained: the shared CORDIS loader and LOPO
-harness (matcher/cordis.py, matcher/evaluation/) did not exist when it was written.
+organisations with no other project are not candidates. The set-aware objective's
+closeness of two members (past joint work, shared partners) is read from the harness's
+graph with the held-out project's links taken out (matcher.ranking.pairwise.team_closeness).
 
 Plain score of a candidate = best cosine of the project text (query role) to one of its
-other projects (passage role); the builder's pool is the top POOL candidates by that
-score plus the coordinator, its competences the project's title and sentences (query
+other projects (passage role); the builder's pool is the top POOL candidates of the
+ranking plus the coordinator, its competences the project's title and sentences (query
 role), and a candidate's coverage of a competence its best cosine to one of its projects.
+The weight of the team closeness is chosen on the tune half (sha256 of the project id,
+as in `matcher eval cordis`) and reported on the report half and on all projects.
 
     python benchmarks/consortium_eval.py [--sample 200] [--model multilingual-e5-small-q4]
 
@@ -31,7 +36,7 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,17 +50,33 @@ from matcher.consortium.builder import teams, top_k  # noqa: E402
 from matcher.consortium.decompose import decompose  # noqa: E402
 from matcher.consortium.feasibility import TeamRules  # noqa: E402
 from matcher.consortium.objective import ObjectiveSettings, Scorer, make_problem  # noqa: E402
+from matcher.cordis import load_cordis  # noqa: E402
+from matcher.evaluation.harness import Scored, Setup, prepare, signals_of  # noqa: E402
+from matcher.evaluation.protocol import Protocol, half_of, read_queries  # noqa: E402
+from matcher.evaluation.training import learned_ranker  # noqa: E402
+from matcher.ranking.learned import load_model  # noqa: E402
+from matcher.ranking.pairwise import team_closeness  # noqa: E402
+from matcher.settings import RankingSettings  # noqa: E402
+from matcher.taxonomy import load_taxonomy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "cordis-cleantech"
 CACHE = ROOT / "var" / "cordis" / "embeddings.sqlite"
 OUT = ROOT / "benchmarks" / "results" / "consortium_eval.json"
 POOL = 100
+PREVIOUS = ObjectiveSettings(team=0.0)  # the objective before it was set-aware
+# (team closeness weight, redundancy weight) tried; the default was chosen among them on
+# the tune half (benchmarks/QUALITY.md)
+GRID = ((0.25, 0.0), (0.5, 0.0), (1.0, 0.0))
 VARIANTS = {
-    "builder": ObjectiveSettings(),
-    "builder, no redundancy penalty": ObjectiveSettings(redundancy=0.0),
-    "builder, redundancy weight 1.0": ObjectiveSettings(redundancy=1.0),
-    "builder, coverage only": ObjectiveSettings(relevance=0.0, redundancy=0.0),
+    "builder, previous default (no team closeness)": PREVIOUS,
+    **{
+        f"builder, team {t}, redundancy {r}": replace(PREVIOUS, team=t, redundancy=r)
+        for t, r in GRID
+    },
 }
+# each grid entry again with the closeness to the coordinator only (the set not looked at)
+ONLY = ", closeness to the coordinator only"
+RANKINGS = ("plain", "learned")
 
 csv.field_size_limit(10**8)
 
@@ -138,7 +159,10 @@ def embed(corpus: Corpus, model: str, sample: list[Query]) -> Vectors:
     encoder = CachedEncoder(create_encoder(model), EmbeddingCache(CACHE))
     texts = [corpus.text(i) for i in range(len(corpus.ids))]
     passages = encoder.encode(texts, "passage", show_progress=True)
-    queries = encoder.encode(texts, "query", show_progress=True)
+    # only the sampled projects are asked: their texts alone in the query role
+    asked = sorted({q.project for q in sample})
+    queries = np.zeros_like(passages)
+    queries[asked] = encoder.encode([texts[i] for i in asked], "query", show_progress=True)
     parts = {
         q.project: [
             c.text for c in decompose(corpus.titles[q.project], corpus.objectives[q.project])
@@ -154,32 +178,115 @@ def embed(corpus: Corpus, model: str, sample: list[Query]) -> Vectors:
     return Vectors(passages, queries, out, parts)
 
 
-def run_query(corpus: Corpus, vec: Vectors, q: Query) -> dict[str, object]:
+@dataclass(frozen=True)
+class Engine:
+    """The harness's view of the cluster: graph and learned ranking, held-out data masked."""
+
+    setup: Setup
+    case_of: dict[str, int]  # project id -> case position
+    learned: object  # the learned ranker (harness Ranker)
+
+
+def harness(model: str, sample: list[Query], corpus: Corpus) -> Engine:
+    data = load_cordis(DATA)
+    wanted = {corpus.ids[q.project] for q in sample}
+    queries = [q for q in read_queries(DATA / "eval_lopo_queries.csv") if q.project_id in wanted]
+    encoder = CachedEncoder(create_encoder(model, workers=None), EmbeddingCache(CACHE))
+    setup = prepare(data, queries, Protocol(), encoder, load_taxonomy(), RankingSettings())
+    found = load_model(RankingSettings().need_model)
+    if found is None:
+        raise SystemExit("no learned need model: run `matcher train` first")
+    case_of = {c.query.project_id: i for i, c in enumerate(setup.cases)}
+    return Engine(setup, case_of, learned_ranker(found))
+
+
+def learned_scores(engine: Engine, corpus: Corpus, q: Query) -> np.ndarray:
+    """The learned ranker's scores over the corpus's organisations (-inf: not ranked)."""
+    out = np.full(len(corpus.orgs), -np.inf)
+    at = engine.case_of.get(corpus.ids[q.project])
+    if at is None:
+        return out
+    setup = engine.setup
+    signals = signals_of(setup, at)
+    scores = engine.learned(Scored(setup, setup.cases[at], signals, at))  # type: ignore[operator]
+    ids = setup.state.index.catalog.ids
+    index = {o: i for i, o in enumerate(corpus.orgs)}
+    for at_pool in np.flatnonzero(signals.candidates & np.isfinite(scores)).tolist():
+        i = index.get(ids[int(signals.rows[at_pool])])
+        if i is not None:
+            out[i] = scores[at_pool]
+    return out
+
+
+def closeness_of(engine: Engine, corpus: Corpus, q: Query, pool: list[int]) -> np.ndarray:
+    """Team closeness among the pool (coordinator first), the held-out project's links out."""
+    setup = engine.setup
+    row_of = setup.state.index.catalog.row_of
+    at = engine.case_of.get(corpus.ids[q.project])
+    held = setup.cases[at].holdout.group if at is not None else None
+    rows = [row_of.get(corpus.orgs[m], -1) for m in pool]
+    known = [i for i, r in enumerate(rows) if r >= 0]
+    out = np.zeros((len(pool), len(pool)))
+    if held is None or len(known) < 2:
+        return out
+    state = setup.state
+    inner = team_closeness(state.walk, state.graph, np.asarray([rows[i] for i in known]), held)
+    out[np.ix_(known, known)] = inner
+    return out
+
+
+def run_query(corpus: Corpus, vec: Vectors, engine: Engine, q: Query) -> dict[str, object]:
     plain = best_per_org(corpus, vec.passages @ vec.queries[q.project], q.project)
     index = {o: i for i, o in enumerate(corpus.orgs)}
     me = index[q.coordinator]
     plain[me] = -np.inf  # the coordinator asks; it is never a candidate
-    ranked = [int(i) for i in np.argsort(-plain) if np.isfinite(plain[i])]
-    pool = [me, *ranked[: max(POOL, 2 * q.size)]]
-    cover = best_per_org(corpus, vec.competences[q.project] @ vec.passages.T, q.project)[:, pool].T
-    relevance = plain[pool]
-    cover, relevance = _neutral_coordinator(cover, relevance)
-    rules = TeamRules(q.size, q.size, (-1,) * len(pool), (-1,) * len(pool), fixed=(0,))
-    baseline = top_k(range(1, len(pool)), rules)
     row: dict[str, object] = {
         "project": corpus.ids[q.project],
+        "half": half_of(corpus.ids[q.project]),
         "size": q.size,
         "targets": len(q.targets),
         "has_profile": q.has_profile,
-        "in_pool": _hits(corpus, pool[1:], q),
     }
-    row["plain"] = _hits(corpus, [pool[i] for i in baseline[1:]], q)
-    for name, settings in VARIANTS.items():
-        scorer = Scorer(make_problem(cover, relevance, q.size, objective=settings))
-        found = teams(scorer, rules, baseline)[0]
-        row[name] = _hits(corpus, [pool[i] for i in found.members[1:]], q)
-        row[f"{name}: objective gain over plain"] = round(found.value - scorer.value(baseline), 4)
+    rankings = {"plain": plain, "learned": learned_scores(engine, corpus, q)}
+    rankings["learned"][me] = -np.inf
+    for name, scores in rankings.items():
+        row |= _teams(corpus, vec, engine, q, me, name, scores)
     return row
+
+
+def _teams(
+    corpus: Corpus, vec: Vectors, engine: Engine, q: Query, me: int, name: str,
+    scores: np.ndarray,
+) -> dict[str, object]:  # fmt: skip
+    ranked = [int(i) for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])]
+    pool = [me, *ranked[: max(POOL, 2 * q.size)]]
+    cover = best_per_org(corpus, vec.competences[q.project] @ vec.passages.T, q.project)[:, pool].T
+    relevance = scores[pool]
+    cover, relevance = _neutral_coordinator(cover, relevance)
+    closeness = closeness_of(engine, corpus, q, pool)
+    rules = TeamRules(q.size, q.size, (-1,) * len(pool), (-1,) * len(pool), fixed=(0,))
+    baseline = top_k(range(1, len(pool)), rules)
+    out: dict[str, object] = {
+        f"{name}: in_pool": _hits(corpus, pool[1:], q),
+        f"{name}: plain top": _hits(corpus, [pool[i] for i in baseline[1:]], q),
+    }
+    only_coordinator = np.zeros_like(closeness)
+    only_coordinator[0, :], only_coordinator[:, 0] = closeness[0, :], closeness[:, 0]
+    for label, settings in variants().items():
+        close = only_coordinator if label.endswith(ONLY) else closeness
+        problem = make_problem(cover, relevance, q.size, objective=settings, closeness=close)
+        scorer = Scorer(problem)
+        found = teams(scorer, rules, baseline)[0]
+        out[f"{name}: {label}"] = _hits(corpus, [pool[i] for i in found.members[1:]], q)
+        out[f"{name}: {label}: objective gain over plain"] = round(
+            found.value - scorer.value(baseline), 4
+        )
+    return out
+
+
+def variants() -> dict[str, ObjectiveSettings]:
+    set_aware = {k: v for k, v in VARIANTS.items() if v.team > 0}
+    return {**VARIANTS, **{f"{k}{ONLY}": v for k, v in set_aware.items()}}
 
 
 def _neutral_coordinator(cover: np.ndarray, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,16 +295,29 @@ def _neutral_coordinator(cover: np.ndarray, relevance: np.ndarray) -> tuple[np.n
     if not np.isfinite(cover[0]).all():
         cover[0] = cover[1:].min(axis=0)
     relevance = relevance.copy()
-    relevance[0] = relevance[1:].min()
-    return cover, relevance
+    finite = relevance[1:][np.isfinite(relevance[1:])]
+    low = float(finite.min()) if len(finite) else 0.0
+    relevance[0] = low
+    return cover, np.where(np.isfinite(relevance), relevance, low)
 
 
 def _hits(corpus: Corpus, members: list[int], q: Query) -> int:
     return sum(1 for m in members if corpus.orgs[m] in q.targets)
 
 
+def chosen_default(rows: list[dict[str, object]]) -> str:
+    """The set-aware grid entry with the most real partners on the tune half (both
+    rankings together): the objective's default."""
+    tune = [r for r in rows if r["half"] == "tune"]
+
+    def found(label: str) -> int:
+        return sum(int(r[f"{n}: {label}"]) for r in tune for n in RANKINGS)  # type: ignore[call-overload]
+
+    return max((k for k, v in VARIANTS.items() if v.team > 0), key=found)
+
+
 def summarise(rows: list[dict[str, object]]) -> dict[str, object]:
-    methods = ["plain", *VARIANTS]
+    labels = ["plain top", *variants()]
     slices = {
         "size 2-5": lambda r: int(r["size"]) <= 5,
         "size 6-10": lambda r: 6 <= int(r["size"]) <= 10,
@@ -206,21 +326,36 @@ def summarise(rows: list[dict[str, object]]) -> dict[str, object]:
         "coordinator has no profile": lambda r: not r["has_profile"],
     }
     out: dict[str, object] = {"queries": len(rows)}
-    out["recall"] = {m: _recall(rows, m) for m in ["in_pool", *methods]}
-    out["slices"] = {
-        name: {"queries": len(part), **{m: _recall(part, m)["micro"] for m in methods}}
-        for name, keep in slices.items()
-        if (part := [r for r in rows if keep(r)])
-    }
-    out["difference vs plain, micro, 95% CI"] = {m: _paired_ci(rows, m) for m in VARIANTS}
-    gains = [float(r["builder: objective gain over plain"]) for r in rows]  # type: ignore[arg-type]
-    out["builder objective >= plain team's"] = sum(g >= -1e-9 for g in gains) / len(gains)
+    for name in RANKINGS:
+        methods = [f"{name}: {label}" for label in labels]
+        part: dict[str, object] = {}
+        for half, keep in (("all", lambda r: True), ("tune", lambda r: r["half"] == "tune"),
+                           ("report", lambda r: r["half"] == "report")):  # fmt: skip
+            chosen = [r for r in rows if keep(r)]
+            part[half] = {
+                "recall": {m: _recall(chosen, m) for m in [f"{name}: in_pool", *methods]},
+                "difference vs plain top, micro, 95% CI": {
+                    m: _paired_ci(chosen, m, f"{name}: plain top") for m in methods[1:]
+                },
+            }
+        part["slices"] = {
+            label: {"queries": len(chosen), **{m: _recall(chosen, m)["micro"] for m in methods}}
+            for label, keep in slices.items()
+            if (chosen := [r for r in rows if keep(r)])
+        }
+        default = chosen_default(rows)
+        gains = [float(r[f"{name}: {default}: objective gain over plain"]) for r in rows]  # type: ignore[arg-type]
+        part["default objective >= plain team's"] = sum(g >= -1e-9 for g in gains) / len(gains)
+        out[name] = part
+    out["default (chosen on the tune half)"] = chosen_default(rows)
     return out
 
 
-def _paired_ci(rows: list[dict[str, object]], method: str, rounds: int = 2000) -> list[float]:
-    """Bootstrap over projects of (method - plain) partners found / partners wanted."""
-    diff = np.array([int(r[method]) - int(r["plain"]) for r in rows])  # type: ignore[call-overload]
+def _paired_ci(
+    rows: list[dict[str, object]], method: str, base: str, rounds: int = 2000
+) -> list[float]:
+    """Bootstrap over projects of (method - base) partners found / partners wanted."""
+    diff = np.array([int(r[method]) - int(r[base]) for r in rows])  # type: ignore[call-overload]
     wanted = np.array([int(r["targets"]) for r in rows])  # type: ignore[call-overload]
     rng = np.random.default_rng(0)
     picks = rng.integers(0, len(rows), size=(rounds, len(rows)))
@@ -260,14 +395,16 @@ def main() -> int:
         )
     started = time.perf_counter()
     vectors = embed(corpus, args.model, sample)
+    engine = harness(args.model, sample, corpus)
     encoded = time.perf_counter() - started
-    rows = [run_query(corpus, vectors, q) for q in sample]
+    rows = [run_query(corpus, vectors, engine, q) for q in sample]
     summary = summarise(rows)
     summary.update(
         model=args.model,
         sample=args.sample or "all",
         seed=args.seed,
         pool=POOL,
+        default_objective=ObjectiveSettings().weights(),
         encode_seconds=round(encoded, 1),
         build_seconds=round(time.perf_counter() - started - encoded, 1),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from embeddings.catalog import ChunkSpec
 from embeddings.index import OwnerChunks
-from matcher.model import Organisation
+from matcher.model import EvidenceDoc, Organisation
 
 DESCRIPTION, OFFER, SEEK, EVIDENCE = "description", "offer", "seek", "evidence"
 # What an organisation is and can do, as opposed to what it looks for.
@@ -35,6 +35,8 @@ class TextChunk:
     field: str
     text: str
     ref: str = ""
+    year: int | None = None  # an evidence document's year
+    topics: tuple[str, ...] = ()  # and its programme labels
 
 
 def chunks_of(org: Organisation, passage_words: int = 0) -> list[TextChunk]:
@@ -42,9 +44,10 @@ def chunks_of(org: Organisation, passage_words: int = 0) -> list[TextChunk]:
     most `passage_words` words (0: the default, PASSAGE_WORDS)."""
     found: list[TextChunk] = []
 
-    def add(field: str, text: str, ref: str = "") -> None:
+    def add(field: str, text: str, ref: str = "", doc: EvidenceDoc | None = None) -> None:
         if text.strip():
-            found.append(TextChunk(field, text.strip(), ref))
+            year, topics = (doc.year, doc.topics) if doc else (None, ())
+            found.append(TextChunk(field, text.strip(), ref, year, topics))
 
     add(DESCRIPTION, _sentence(org.name, org.description) if org.description else "")
     for offer in org.offers:
@@ -54,7 +57,7 @@ def chunks_of(org: Organisation, passage_words: int = 0) -> list[TextChunk]:
     for doc in org.evidence:
         text = _sentence(doc.title, doc.text) if doc.title else doc.text
         for passage in passages(text, passage_words):
-            add(EVIDENCE, passage, doc.ref or "")
+            add(EVIDENCE, passage, doc.ref or "", doc)
     return found
 
 

@@ -192,7 +192,17 @@ def _events(
 
 
 def _evidence(project: Project) -> EvidenceDoc:
-    return EvidenceDoc(project.title, project.objective, "project", project.start_year, project.id)
+    return EvidenceDoc(
+        project.title, project.objective, "project", project.start_year, project.id,
+        project_topics(project),
+    )  # fmt: skip
+
+
+def project_topics(project: Project) -> tuple[str, ...]:
+    """A project's programme parts and funding scheme, as topic labels."""
+    parts = [p.strip() for p in project.programme_part.split(";") if p.strip()]
+    scheme = [f"scheme:{project.funding_scheme}"] if project.funding_scheme else []
+    return tuple(parts + scheme)
 
 
 def _organisation(p: Participant, evidence: tuple[EvidenceDoc, ...]) -> Organisation:

@@ -24,7 +24,9 @@ from matcher.limits import checked_k
 from matcher.locks import ReadWriteLock
 from matcher.model import Cluster, Need, Organisation, Partnership
 from matcher.ranking.build import build_state
+from matcher.ranking.history import load_history, save_history
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
+from matcher.ranking.pairwise import team_closeness
 from matcher.ranking.partners import chunk_set, suggest_partners
 from matcher.ranking.state import Prepared, RankingState
 from matcher.ranking.text import EncodedText, TextQuery, rank_text
@@ -102,7 +104,8 @@ class Matchmaker:
         taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
         state = RankingState(index, encoder, taxonomy, settings.ranking, detect_language)
         engine = cls(state, settings, "loaded")
-        engine.missing = state.restore(cluster, load_lexicon(version) or state.lexicon)
+        lexicon = load_lexicon(version) or state.lexicon
+        engine.missing = state.restore(cluster, lexicon, load_history(version))
         engine.saved, engine.applied = dict(manifest.source), dict(manifest.source)
         return engine
 
@@ -112,6 +115,7 @@ class Matchmaker:
             source = {**self.applied, "chunking": chunking_of(self.settings)}
             with saving(self._state.index, self.settings.index_dir, source) as folder:
                 save_lexicon(self._state.lexicon, folder)
+                save_history(self._state.history, folder)
             self.saved = source
 
     def compact(self) -> bool:
@@ -179,10 +183,8 @@ class Matchmaker:
                 flt = replace(flt, kinds=tuple(k.value for k in need.kinds))
             if local and need.location:
                 flt = replace(flt, location=need.location)
-            query = TextQuery(
-                text, need.areas, need.countries, self.settings.ranking.need_weights,
-                asking_org_id=need.owner_id,
-            )  # fmt: skip
+            # no explicit weights: the learned need ranker when present, else the need weights
+            query = TextQuery(text, need.areas, need.countries, asking_org_id=need.owner_id)
             return rank_text(
                 self._state, query, checked_k(k), flt.with_exclusions(exclude), exhaustive
             )
@@ -201,6 +203,13 @@ class Matchmaker:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query-role vectors for texts (cached), e.g. the competences of a need."""
         return self._state.query_vectors(texts)
+
+    def team_closeness(self, org_ids: Sequence[str]) -> np.ndarray:
+        """(n, n) how near each two organisations are in the record of joint work."""
+        with self._lock.reading():
+            state = self._state
+            rows = np.asarray([state.row(o) for o in org_ids], dtype=np.int64)
+            return team_closeness(state.walk, state.graph, rows)
 
     def capabilities(self, org_id: str) -> ChunkSet:
         """An organisation's description, offers and evidence with their vectors and texts."""

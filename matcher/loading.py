@@ -189,9 +189,18 @@ def _evidence(r: RowReader) -> tuple[EvidenceDoc, ...]:
                 kind=str(item.get("kind") or "project"),
                 year=int(year) if isinstance(year, int | float) and not is_missing(year) else None,
                 ref=str(item["ref"]) if not is_missing(item.get("ref")) else None,
+                topics=_topics(item.get("topics")),
             )
         )
     return tuple(docs)
+
+
+def _topics(raw: object) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = raw.split("|")
+    if not isinstance(raw, list | tuple):
+        return ()
+    return tuple(str(t).strip() for t in raw if str(t).strip())
 
 
 def _investor(r: RowReader, kind: OrgKind, taxonomy: Taxonomy) -> InvestorFocus | None:

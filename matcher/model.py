@@ -50,6 +50,7 @@ class EvidenceDoc:
     kind: str = "project"
     year: int | None = None
     ref: str | None = None  # an external reference (a project id) used to hold data out
+    topics: tuple[str, ...] = ()  # programme labels (e.g. a funding programme and scheme)
 
 
 @dataclass(frozen=True)

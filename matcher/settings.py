@@ -14,6 +14,8 @@ from matcher.taxonomy import DATASETS_DIR, DEFAULT_TAXONOMY
 
 DEFAULT_DATA_DIR = DATASETS_DIR / "demo"
 DEFAULT_STORE_DIR = Path("var")
+# The learned need ranker shipped with the code (its data card is beside it).
+DEFAULT_NEED_MODEL = Path(__file__).resolve().parent / "models" / "need_ranker" / "model.txt"
 
 
 def _frozen(d: dict[str, float]) -> Mapping[str, float]:
@@ -41,6 +43,19 @@ class PoolSettings:
 
 
 @dataclass(frozen=True)
+class CandidateSettings:
+    """How many rows each signal brings into the learned ranker's candidates
+    (matcher.ranking.candidates); the asker's past partners always join."""
+
+    semantic: int = 100
+    lexical: int = 100
+    linear: int = 150  # the linear hybrid's best rows
+    joint: int = 50  # best match with the asker's own projects
+    graph: int = 100  # most shared partners with the asker
+    countries: int = 50  # most linked rows of the asker's frequent partner countries
+
+
+@dataclass(frozen=True)
 class RankingSettings:
     """Weights of each score component, per task; components absent from a map count 0.
 
@@ -48,11 +63,14 @@ class RankingSettings:
     graph (partners of partners) with a small popularity prior.
 
     need (a text with an asking organisation) and search (a text alone): the hybrid of
-    matcher.ranking.hybrid. The weights of every component but `areas` and
-    `preferred_country` were learnt on the tune half of the CORDIS leave-one-project-out
-    queries, for MiniLM and multilingual-e5 at once (benchmarks/QUALITY.md, "CORDIS");
-    `areas` and `preferred_country` cannot be learnt there (CORDIS has neither) and keep
-    their earlier share of the text components.
+    matcher.ranking.hybrid. The need weights (used when no learned need model is
+    available) of every component but `areas` and `preferred_country` were learnt on the
+    tune half of the CORDIS leave-one-project-out queries, for MiniLM and multilingual-e5
+    at once; `areas` and `preferred_country` cannot be learnt there (CORDIS has neither).
+    The search weights were learnt on the tune half of the judged four-language demo
+    searches (benchmarks/search_eval.py): CORDIS texts are all English, and weights learnt
+    there leaned on word matches that cannot meet across languages
+    (benchmarks/QUALITY.md, "Text-only search").
     """
 
     partner_weights: Mapping[str, float] = field(
@@ -63,13 +81,14 @@ class RankingSettings:
     search_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
             {
-                "semantic": 0.0523,
-                "semantic_mass": 0.007,
-                "lexical": 0.1045,
-                "lexical_mass": 0.5226,
-                "popularity": 0.2613,
-                "track_record": 0.0523,
-                "areas": 0.15,
+                "semantic": 0.2265,
+                "semantic_mass": 0.0755,
+                "lexical": 0.0789,
+                "lexical_mass": 0.151,
+                "popularity": 0.0151,
+                "track_record": 0.0755,
+                "areas": 0.151,
+                "location": 0.2265,
             }
         )
     )
@@ -91,6 +110,12 @@ class RankingSettings:
         )
     )
     pool: PoolSettings = field(default_factory=lambda: PoolSettings())
+    # the learned ranker for a text with an asking organisation; None or a missing file:
+    # the linear need weights (matcher.ranking.learned)
+    need_model: Path | None = DEFAULT_NEED_MODEL
+    candidates: CandidateSettings = field(default_factory=lambda: CandidateSettings())
+    # place names in four languages, read from search texts (matcher.ranking.places)
+    places: Path | None = DATASETS_DIR / "places" / "places.json"
     # evidence longer than this many words becomes several passages (matcher.chunking)
     passage_words: int = PASSAGE_WORDS
     # An area is assigned to a text when its combined score reaches this.

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from matcher import Cluster, EngineSettings, Matchmaker, OrgKind
-from matcher.model import Partnership
+from matcher.model import EvidenceDoc, Partnership
+from matcher.ranking.pairwise import WalkMatrix
 from matcher.ranking.state import RankingState
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import HashingEncoder
@@ -23,7 +24,11 @@ SIZE = 120
 def start_cluster() -> Cluster:
     rng = np.random.default_rng(5)
     orgs = [
-        replace(organisation(rng, i), areas=(("solar_wind", "biofuels")[i % 2],))
+        replace(
+            organisation(rng, i),
+            areas=(("solar_wind", "biofuels")[i % 2],),
+            evidence=(EvidenceDoc(f"project {i}", f"piloted unit {i}", year=2010 + i % 9),),
+        )
         for i in range(SIZE)
     ]
     links = [Partnership(orgs[i].id, orgs[(i * 7 + 3) % SIZE].id) for i in range(SIZE)]
@@ -48,7 +53,14 @@ def facts_of(state: RankingState, org_id: str) -> tuple:
         bool(facts.alive.view[row]),
         float(state.graph.degree.view[row]),
         sorted(state.partners_of(org_id)),
+        state.history.years_of(state.index.catalog.slots_of_rows(np.asarray([row]))[0]).tolist(),
     )
+
+
+def country_links(state: RankingState) -> dict[tuple[str, str], float]:
+    names = state.facts.countries.value
+    links = state.countries.links
+    return {(names(a), names(b)): links[a, b] for a, b in zip(*np.nonzero(links), strict=True)}
 
 
 def assert_same(state: RankingState, fresh: RankingState) -> None:
@@ -56,6 +68,7 @@ def assert_same(state: RankingState, fresh: RankingState) -> None:
     for org_id in fresh.organisations:
         assert facts_of(state, org_id) == facts_of(fresh, org_id), org_id
     np.testing.assert_allclose(state.kinds.links, fresh.kinds.links)
+    assert country_links(state) == pytest.approx(country_links(fresh))
     assert state.lexicon.documents == fresh.lexicon.documents
     assert state.lexicon.total_length == pytest.approx(fresh.lexicon.total_length)
 
@@ -67,6 +80,7 @@ def test_writes_then_a_save_and_an_open_equal_a_fresh_build(tmp_path: Path) -> N
     changed = [
         replace(cluster.organisations[ids[0]], kind=OrgKind.UNIVERSITY),  # its links move kind
         replace(cluster.organisations[ids[1]], city="Vyborg", areas=("waste_management",)),
+        replace(cluster.organisations[ids[5]], country="DK"),  # its links move country
     ]
     engine.upsert_organisations(changed)
     engine.remove_organisation(ids[2])
@@ -83,3 +97,27 @@ def test_writes_then_a_save_and_an_open_equal_a_fresh_build(tmp_path: Path) -> N
     opened = Matchmaker.load(final, engine.settings, HashingEncoder(), load_taxonomy())
     with opened.reading() as state, fresh.reading() as fresh_state:
         assert_same(state, fresh_state)
+
+
+def test_the_walk_matrix_follows_new_links_and_new_rows(tmp_path: Path) -> None:
+    """The sparse link matrix the graph walks read is rebuilt after links change and after
+    organisations are added (with no link yet), and equals the graph's own link counts."""
+    cluster = start_cluster()
+    engine = engine_of(cluster, tmp_path)
+    walk = WalkMatrix()
+    with engine.reading() as state:
+        assert walk.of(state.graph)[0].shape == (SIZE, SIZE)
+    newcomer = replace(cluster.organisations["org-0000"], id="org-new", name="Newcomer Oy")
+    engine.upsert_organisations([newcomer])
+    with engine.reading() as state:
+        assert walk.of(state.graph)[0].shape == (SIZE + 1, SIZE + 1)
+    ids = list(cluster.organisations)
+    engine.add_partnerships([Partnership("org-new", ids[7]), Partnership(ids[7], ids[8])])
+    engine.remove_organisation(ids[9])
+    with engine.reading() as state:
+        matrix, strength = walk.of(state.graph)
+        dense = np.zeros(matrix.shape)
+        for a, b, n in state.graph.pairs():
+            dense[a, b] = dense[b, a] = n
+        np.testing.assert_array_equal(matrix.toarray(), dense)
+        np.testing.assert_array_equal(strength, dense.sum(axis=1))

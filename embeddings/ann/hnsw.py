@@ -132,7 +132,10 @@ class HnswBackend:
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         positions = self._slots.live_positions(as_ids(ids))
-        return self._stored().take(positions, axis=0)  # a copy: safe past the next add
+        # fancy indexing copies (safe past the next add); not ndarray.take, which crawls
+        # over a memory-mapped index: FAISS's storage sits unaligned in the file (275 ms
+        # against 6 ms for 8,600 rows here)
+        return self._stored()[positions]
 
     def compacted(self) -> HnswBackend:
         """A new graph of the live vectors alone (a full HNSW build: run it off the lock)."""

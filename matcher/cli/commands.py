@@ -164,4 +164,5 @@ REGISTRY = [
     register_consortium,
     register_shortlist,
     __import__("matcher.cli.eval_command", fromlist=["register_eval"]).register_eval,
+    __import__("matcher.cli.train_command", fromlist=["register_train"]).register_train,
 ]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the heavy modules load only when the command runs
     from matcher.settings import EngineSettings, RankingSettings
 
 DEFAULT_RANKERS = ("random", "popularity", "bm25", "tfidf", "partners", "semantic")
+LEARNED = "learned"
 HYBRIDS = ("hybrid-text", "hybrid")
 RESULTS_DIR = Path("benchmarks") / "results"
 
@@ -37,6 +38,7 @@ class _Run:
     started: float = field(default_factory=time.perf_counter)
     prepared: float = 0.0
     tuned: dict[str, Any] = field(default_factory=dict)
+    trained: dict[str, Any] = field(default_factory=dict)
 
     @property
     def queries_file(self) -> Path:
@@ -52,6 +54,13 @@ def register_eval(sub: Any, add_common: Any) -> None:
     c.add_argument("--profile-until", type=int, help="time split: profiles up to this year")
     c.add_argument("--ranker", action="append", default=[], help="ranker to run (repeatable)")
     c.add_argument("--tune", action="store_true", help="learn the hybrid's weights (tune half)")
+    c.add_argument(
+        "--train",
+        action="store_true",
+        help="train the learned rankers in this run (tune half; time split: projects up to "
+        "the cut-off year) instead of reading the model file; needed for learned-without-X",
+    )
+    c.add_argument("--ranker-model", type=Path, help="the learned model file to evaluate")
     c.add_argument(
         "--tune-model",
         action="append",
@@ -98,13 +107,16 @@ def run_cordis_eval(args: argparse.Namespace) -> int:
     job.prepared = time.perf_counter()
     if args.tune:
         _tune(job, setup)
-    names = args.ranker or [*DEFAULT_RANKERS, *HYBRIDS]
-    tallies = run(setup, rankers(names, job.ranking), show_progress=True)
+    learned = [LEARNED] if args.train or args.profile_until is None else []
+    names = args.ranker or [*DEFAULT_RANKERS, *HYBRIDS, *learned]
+    table = rankers([n for n in names if not n.startswith(LEARNED)], job.ranking)
+    table |= _learned(job, setup, [n for n in names if n.startswith(LEARNED)])
+    tallies = run(setup, {n: table[n] for n in names}, show_progress=True)
     _report(job, setup, tallies)
     return 0
 
 
-def _prepare(job: _Run, model: str | None = None) -> Setup:
+def _prepare(job: _Run, model: str | None = None, protocol: Any = None) -> Setup:
     from embeddings import CachedEncoder, EmbeddingCache
     from embeddings.factory import create_encoder
     from matcher.cordis import load_cordis
@@ -118,8 +130,38 @@ def _prepare(job: _Run, model: str | None = None) -> Setup:
     encoder = CachedEncoder(create_encoder(model or job.settings.model, workers=None), cache)
     taxonomy = load_taxonomy(job.settings.taxonomy_path)
     print(f"{len(queries)} queries; encoding with {encoder.model_id} (cached)", file=sys.stderr)
-    protocol = Protocol(job.args.profile_until)
+    protocol = protocol or Protocol(job.args.profile_until)
     return prepare(data, queries, protocol, encoder, taxonomy, job.ranking, True, not job.args.pool)
+
+
+def _learned(job: _Run, setup: Setup, names: list[str]) -> dict[str, Any]:
+    """The learned rankers asked for: the model file, or models trained in this run
+    ("learned-without-GROUP" drops one feature group and needs --train)."""
+    from matcher.evaluation.training import learned_ranker
+    from matcher.ranking.learned import load_model
+
+    if not names:
+        return {}
+    if not job.args.train:
+        if any(n != LEARNED for n in names):
+            raise ConfigError(
+                "learned-without/only-GROUP rankers are trained in the run: add --train"
+            )
+        path = job.args.ranker_model or job.ranking.need_model
+        model = load_model(path)
+        if model is None:
+            raise ConfigError(f"no usable learned model at {path}; run `matcher train` first")
+        wanted = setup.protocol.training_name
+        if model.meta.get("protocol") != wanted:
+            raise ConfigError(
+                f"{path} was trained for protocol {model.meta.get('protocol')!r}, this run needs "
+                f"one trained on {wanted!r} (train it with --train or `matcher train`)"
+            )
+        return {LEARNED: learned_ranker(model)}
+    from matcher.cli.train_command import train_models
+
+    models = train_models(job, setup, names)
+    return {name: learned_ranker(model) for name, model in models.items()}
 
 
 def _tune(job: _Run, setup: Setup) -> None:
@@ -149,8 +191,14 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
         if "pool_recall_of_exact_top10" in summary:
             recall = summary["pool_recall_of_exact_top10"]
             print(f"{name}: the pool's top 10 holds {recall:.3f} of the exact top 10")
-    for name in [n for n in HYBRIDS if n in summaries]:
+    for name, summary in summaries.items():
+        if summary.get("candidate_recall_of_targets", 1.0) < 1.0:
+            recall, size = summary["candidate_recall_of_targets"], summary["candidates_per_query"]
+            print(f"{name}: its {size:.0f} candidates a query hold {recall:.3f} of the targets")
+    for name in [n for n in (*HYBRIDS, LEARNED) if n in summaries]:
         print(slice_table(summaries, name))
+        if "slices (report half)" in summaries[name] and setup.protocol.until_year is None:
+            print(slice_table(summaries, name, "slices (report half)"))
     elapsed = time.perf_counter() - job.started
     meta = {
         "protocol": setup.protocol.name,
@@ -167,6 +215,7 @@ def _report(job: _Run, setup: Setup, tallies: dict[str, Tally]) -> None:
             "search": dict(job.ranking.search_weights),
         },
         "tuned_here": job.tuned or None,
+        "trained_here": job.trained or None,
         "seconds": {"total": round(elapsed, 1), "prepare": round(job.prepared - job.started, 1)},
     }
     model = _slug(job.settings.model)

@@ -37,7 +37,10 @@ class Solution:
 
 
 def greedy(scorer: Scorer, rules: TeamRules) -> list[int]:
-    """Lazy greedy from the fixed members; assumes rules.completable(rules.fixed)."""
+    """Greedy from the fixed members; assumes rules.completable(rules.fixed). Lazy when the
+    objective is submodular, else every gain is recomputed at each step."""
+    if not scorer.p.objective.submodular:
+        return _plain_greedy(scorer, rules)
     team = list(rules.fixed)
     best, held = scorer.state(team)
     heap = [
@@ -55,6 +58,24 @@ def greedy(scorer: Scorer, rules: TeamRules) -> list[int]:
             break  # more members would only add redundancy
         team.append(i)
         best, held = scorer.state(team)
+    return team
+
+
+def _plain_greedy(scorer: Scorer, rules: TeamRules) -> list[int]:
+    team = list(rules.fixed)
+    while len(team) < rules.max_size:
+        base = scorer.value(team)
+        values = scorer.values_with(team)
+        pick = None
+        for j in np.argsort(-values, kind="stable").tolist():
+            if rules.eligible(j, team) and rules.completable([*team, j]):
+                pick = j
+                break
+        if pick is None:
+            break
+        if values[pick] - base <= EPS and rules.satisfied(team):
+            break  # more members would only add redundancy
+        team.append(pick)
     return team
 
 

@@ -50,6 +50,7 @@ class PoolData:
     best_chunk: np.ndarray  # (n, c) which chunk gave it (-1: the candidate has none)
     raw_relevance: np.ndarray  # (n,) the engine's ranking score for the need
     area_hits: np.ndarray  # (n, a)
+    closeness: np.ndarray  # (n, n) past joint work and shared partners of each pair
 
 
 def resolve(engine: Matchmaker, request: ConsortiumRequest) -> NeedSpec:
@@ -148,4 +149,5 @@ def pool_data(
         arg,
         relevance,
         hits.reshape(len(pool), len(spec.areas)),
+        engine.team_closeness(pool),
     )

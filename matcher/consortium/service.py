@@ -42,6 +42,7 @@ def build_consortium(engine: Matchmaker, request: ConsortiumRequest) -> Consorti
         request.max_size,
         data.area_hits,
         objective=request.objective,
+        closeness=data.closeness,
     )
     scorer = Scorer(problem)
     baseline = top_k(data.ranked, rules)

@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import Encoder
 from matcher.chunking import CAPABILITY_FIELDS
-from matcher.cordis import CordisData
+from matcher.cordis import CordisData, project_topics
 from matcher.evaluation.metrics import QueryMetrics, metrics_of, target_ranks
 from matcher.evaluation.protocol import Case, Protocol, Query, half_of, slices_of
 from matcher.ranking.build import build_state
@@ -58,6 +58,9 @@ class Scored:
     setup: Setup
     case: Case
     signals: TextSignals
+    index: int = -1  # the case's position in setup.cases
+    # what several rankers of one query share (the learned rankers' features)
+    cache: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 Ranker = Callable[[Scored], np.ndarray]
@@ -71,11 +74,18 @@ class Tally:
     by_slice: dict[str, list[QueryMetrics]] = field(default_factory=dict)
     # with the candidate pool: the share of the exact ranking's top 10 in the pool's top 10
     pool_recall: list[float] = field(default_factory=list)
+    # the share of the real partners the ranker scores at all (its candidates hold them)
+    candidate_recall: list[float] = field(default_factory=list)
+    candidates: list[int] = field(default_factory=list)  # how many rows it scores
+
+    # slices of each half: "report" ones are what training never saw
+    by_half_slice: dict[tuple[str, str], list[QueryMetrics]] = field(default_factory=dict)
 
     def add(self, half: str, overall: QueryMetrics, slices: Mapping[str, QueryMetrics]) -> None:
         self.by_half.setdefault(half, []).append(overall)
         for name, value in slices.items():
             self.by_slice.setdefault(name, []).append(value)
+            self.by_half_slice.setdefault((half, name), []).append(value)
 
 
 def prepare(
@@ -111,7 +121,10 @@ def _cases(
             continue  # time split: no target has a profile yet
         text = f"{project.title}. {project.objective}".strip()
         asker = row_of.get(query.coordinator)
-        yield Case(query, text, asker, targets, holdout, half_of(query.project_id))
+        half = half_of(query.project_id)
+        yield Case(
+            query, text, asker, targets, holdout, half, project.start_year, project_topics(project)
+        )
 
 
 def _with_usable_text(state: RankingState, rows: np.ndarray, holdout: Holdout) -> np.ndarray:
@@ -123,13 +136,19 @@ def _with_usable_text(state: RankingState, rows: np.ndarray, holdout: Holdout) -
     return rows[np.bincount(which[usable], minlength=len(rows)) > 0]
 
 
+def query_arrays(setup: Setup, i: int) -> TextQueryArrays:
+    case = setup.cases[i]
+    terms = setup.state.lexicon.query_terms(case.text)
+    return TextQueryArrays(case.text, setup.vectors[i], terms, year=case.year, topics=case.topics)
+
+
 def signals_of(setup: Setup, i: int, exhaustive: bool | None = None) -> TextSignals:
     """Every component for query i, held-out data masked: the engine's own code path."""
     case, state = setup.cases[i], setup.state
-    terms = state.lexicon.query_terms(case.text)
+    arrays = query_arrays(setup, i)
+    terms = arrays.terms
     hidden = state.lexicon.hidden_texts(case.holdout.slots(state))
     stats = state.lexicon.statistics(terms, hidden)
-    arrays = TextQueryArrays(case.text, setup.vectors[i], terms)
     admitted = state.facts.alive.view.copy()
     if case.asker is not None:
         admitted[case.asker] = False
@@ -158,17 +177,29 @@ def run(
         case, signals = setup.cases[i], signals_of(setup, i)
         exact = None if setup.exhaustive else signals_of(setup, i, exhaustive=True)
         slices = _slices(setup, case)
+        scored = Scored(setup, case, signals, i)
+        exact_scored = Scored(setup, case, exact, i) if exact is not None else None
         for name, ranker in rankers.items():
-            scores = ranker(Scored(setup, case, signals))
+            scores = ranker(scored)
             ranks = ranks_of(setup, scores, signals, case.targets)
             per_slice = {s: metrics_of(ranks[positions]) for s, positions in slices.items()}
             tallies[name].add(case.half, metrics_of(ranks), per_slice)
-            if exact is not None:
-                exact_scores = ranker(Scored(setup, case, exact))
+            _count_candidates(tallies[name], scores, signals, ranks)
+            if exact_scored is not None and exact is not None:
+                exact_scores = ranker(exact_scored)
                 tallies[name].pool_recall.append(
                     _overlap(setup, signals, scores, exact, exact_scores)
                 )
     return tallies
+
+
+def _count_candidates(
+    tally: Tally, scores: np.ndarray, signals: TextSignals, ranks: np.ndarray
+) -> None:
+    count = int(np.count_nonzero(np.isfinite(scores) & signals.candidates))
+    tally.candidates.append(count)
+    if len(ranks):  # a target outside them ranks after every scored row
+        tally.candidate_recall.append(float(np.mean(ranks <= count)))
 
 
 def _overlap(
@@ -191,9 +222,19 @@ def _top10(setup: Setup, signals: TextSignals, scores: np.ndarray) -> np.ndarray
     return signals.rows[order[np.isfinite(values[order])]]
 
 
+NEWCOMERS = "targets: newcomers (at most one other project)"
+
+
 def _slices(setup: Setup, case: Case) -> dict[str, np.ndarray]:
     ids = [setup.state.index.catalog.ids[t] for t in case.targets.tolist()]
-    return slices_of(setup.data, case.query, ids)
+    out = slices_of(setup.data, case.query, ids)
+    # projects in each target's profile, the held-out one not counted
+    projects = setup.state.facts.evidence.view[case.targets]
+    projects = projects - np.isin(case.targets, case.holdout.group.members)
+    newcomers = np.flatnonzero(projects <= 1)
+    if len(newcomers):
+        out[NEWCOMERS] = newcomers
+    return out
 
 
 def progress(items: range, show: bool) -> Iterable[int]:

@@ -25,6 +25,7 @@ from matcher.ranking.hybrid import NO_HOLDOUT, Holdout
 COMPANY_TYPES = frozenset({"PRC"})
 RESEARCH_TYPES = frozenset({"HES", "REC", "PUB"})
 CLUSTER_COUNTRIES = ("FI", "NO", "RU")
+TRAINING_YEARS = (2, 1)  # a time split's model learns from splits this many years earlier
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,49 @@ class Query:
 @dataclass(frozen=True)
 class Protocol:
     until_year: int | None = None  # None: leave-one-project-out
+    # with until_year: only the queries that started by this year (a split inside the
+    # years a time split's model may learn from)
+    queries_until: int | None = None
 
     @property
     def name(self) -> str:
-        return "lopo" if self.until_year is None else f"until{self.until_year}"
+        if self.until_year is None:
+            return "lopo"
+        last = f"-to{self.queries_until}" if self.queries_until is not None else ""
+        return f"until{self.until_year}{last}"
+
+    @property
+    def training_name(self) -> str:
+        """What a model this protocol may be evaluated with was trained on."""
+        return "lopo" if self.until_year is None else f"until{self.until_year}-training"
+
+    def training_splits(self) -> tuple[Protocol, ...]:
+        """The protocols a model for this one is trained on: for leave-one-project-out
+        itself (its tune half); for a time split, splits of the same kind inside the years
+        up to the cut-off (profiles up to the year before last, queries from the last two
+        years; profiles up to last year, queries from the last year), so that training sees
+        queries later than every profile, as the evaluation does."""
+        year = self.until_year
+        if year is None:
+            return (self,)
+        return tuple(Protocol(year - back, queries_until=year) for back in TRAINING_YEARS)
 
     def asks(self, data: CordisData, query: Query) -> bool:
         """Whether the query belongs to this protocol (time split: started after the year)."""
         if self.until_year is None:
             return True
         year = data.projects[query.project_id].start_year
-        return year is not None and year > self.until_year
+        if year is None:
+            return False
+        return year > self.until_year and (self.queries_until is None or year <= self.queries_until)
 
     def holdout(self, data: CordisData, row_of: Mapping[str, int], query: Query) -> Holdout:
         if self.until_year is not None:
             return NO_HOLDOUT  # the project is not in the profiles at all
         rows = [row_of[o] for o in data.consortium(query.project_id) if o in row_of]
+        year = data.projects[query.project_id].start_year
         return Holdout(
-            frozenset({query.project_id}), Group(np.asarray(sorted(rows), dtype=np.int64))
+            frozenset({query.project_id}), Group(np.asarray(sorted(rows), dtype=np.int64), year)
         )
 
 
@@ -68,6 +94,8 @@ class Case:
     targets: np.ndarray  # rows of the targets that have usable text once the project is out
     holdout: Holdout
     half: str  # "tune" or "report"
+    year: int | None = None  # the project's start year: when the query is asked
+    topics: tuple[str, ...] = ()  # its programme parts and funding scheme
 
 
 def read_queries(path: Path) -> list[Query]:

@@ -22,8 +22,17 @@ def summary_of(tally: Tally) -> dict[str, Any]:
     halves = {half: summarise(items).as_dict() for half, items in sorted(tally.by_half.items())}
     slices = {name: summarise(items).as_dict() for name, items in sorted(tally.by_slice.items())}
     out = {"all": summarise(everyone).as_dict(), **halves, "slices": slices}
+    for half in sorted(tally.by_half):
+        out[f"slices ({half} half)"] = {
+            name: summarise(items).as_dict()
+            for (h, name), items in sorted(tally.by_half_slice.items())
+            if h == half
+        }
     if tally.pool_recall:
         out["pool_recall_of_exact_top10"] = round(float(np.mean(tally.pool_recall)), 4)
+    if tally.candidate_recall:
+        out["candidate_recall_of_targets"] = round(float(np.mean(tally.candidate_recall)), 4)
+        out["candidates_per_query"] = round(float(np.mean(tally.candidates)), 1)
     return out
 
 
@@ -41,10 +50,12 @@ def table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def slice_table(summaries: Mapping[str, Mapping[str, Any]], ranker: str) -> str:
-    lines = [f"slices for {ranker} (queries, R@10, nDCG@10, MRR)"]
-    for name, s in summaries[ranker]["slices"].items():
-        lines.append(f"  {name:<44} {s['queries']:>4}  {_three(s)}")
+def slice_table(
+    summaries: Mapping[str, Mapping[str, Any]], ranker: str, which: str = "slices"
+) -> str:
+    lines = [f"{which} for {ranker} (queries, R@10, nDCG@10, MRR)"]
+    for name, s in summaries[ranker].get(which, {}).items():
+        lines.append(f"  {name:<48} {s['queries']:>4}  {_three(s)}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ class Group:
     """Organisations (rows) of one held-out joint project; empty holds nothing out."""
 
     members: np.ndarray = field(default_factory=lambda: EMPTY)
+    year: int | None = None  # when the held-out project started (its links carry that year)
 
     def has(self, row: int) -> bool:
         return bool((self.members == row).any())
@@ -38,24 +39,43 @@ class CoParticipation:
         self._links: dict[int, dict[int, int]] = {}
         self.degree = Column(np.float64)  # row -> distinct partners
         self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # row -> sorted neighbours
+        # (low row, high row) -> {year: links that year}: when a pair last worked together
+        self.years: dict[tuple[int, int], dict[int, int]] = {}
+        self.changes = 0  # one more per change: derived matrices key on it
+        # every link change as it came (pair and count): a matrix of the whole graph is
+        # summed from these in numpy, never walked out of the dicts in Python
+        self._events = (Column(np.int64), Column(np.int64), Column(np.int64))
 
     # --- changes -------------------------------------------------------------------------
     def grow(self, rows: int) -> None:
         self.degree.resize(rows)
 
-    def link(self, a: int, b: int, times: int = 1) -> None:
-        """Record `times` more joint pieces of work between two rows (negative: fewer)."""
-        self.link_many(np.asarray([a]), np.asarray([b]), times)
+    def link(self, a: int, b: int, times: int = 1, year: int | None = None) -> None:
+        """Record `times` more joint pieces of work between two rows (negative: fewer),
+        done in `year` when known."""
+        years = None if year is None else np.asarray([year])
+        self.link_many(np.asarray([a]), np.asarray([b]), times, years)
 
-    def link_many(self, a: np.ndarray, b: np.ndarray, times: np.ndarray | int = 1) -> None:
-        """`link` for many pairs at once (a pair may repeat): the pairs are summed in numpy,
-        then each distinct directed pair touches its dict once."""
+    def link_many(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        times: np.ndarray | int = 1,
+        years: np.ndarray | None = None,
+    ) -> None:
+        """`link` for many pairs at once (a pair may repeat; `years` per pair, or none
+        known): the pairs are summed in numpy, then each distinct directed pair touches its
+        dict once."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         counts = np.broadcast_to(np.asarray(times, dtype=np.int64), a.shape)
         keep = a != b
         if not keep.any():
             return
         a, b, counts = a[keep], b[keep], counts[keep]
+        self.changes += 1
+        for column, values in zip(self._events, (a, b, counts), strict=True):
+            column.extend(values)
+        self._count_years(a, b, counts, None if years is None else np.asarray(years)[keep])
         size = int(max(a.max(), b.max())) + 1
         self.grow(size)
         keys, summed = _summed(np.concatenate([a, b]) * size + np.concatenate([b, a]),
@@ -87,6 +107,25 @@ class CoParticipation:
         for row, start, end in zip(rows.tolist(), starts.tolist(), bounds, strict=True):
             self._links[row] = dict(zip(other_list[start:end], count_list[start:end], strict=True))
         self.degree.view[:size] += np.bincount(ones, minlength=size)
+
+    def _count_years(
+        self, a: np.ndarray, b: np.ndarray, counts: np.ndarray, years: np.ndarray | None
+    ) -> None:
+        """Per pair and year, the links done that year (read before the links change: a
+        pair whose links are all taken away forgets its years)."""
+        pairs = list(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
+        known = years.tolist() if years is not None else [None] * len(pairs)
+        for pair, times, year in zip(pairs, counts.tolist(), known, strict=True):
+            if year is None or year < 0:
+                if times < 0 and self._links.get(pair[0], {}).get(pair[1], 0) + times <= 0:
+                    self.years.pop(pair, None)
+                continue
+            found = self.years.setdefault(pair, {})
+            found[year] = found.get(year, 0) + times
+            if found[year] <= 0:
+                del found[year]
+            if not found:
+                del self.years[pair]
 
     # --- reading -------------------------------------------------------------------------
     def neighbours(self, row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +188,11 @@ class CoParticipation:
         shared = _lookup(*self.shared_partners(row, held), rows)
         degree = self.degrees(rows, held)
         return shared / np.sqrt(np.maximum(degree, 1.0) * mine)
+
+    def link_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every link change so far as (a, b, count) arrays; summed per pair they are the
+        link counts (a pair's sum never goes below what `link` clips to: 0)."""
+        return self._events[0].view, self._events[1].view, self._events[2].view
 
     def pairs(self) -> list[tuple[int, int, int]]:
         """Every linked pair once (a < b) with its count."""

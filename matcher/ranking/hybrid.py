@@ -28,13 +28,18 @@ from matcher.ranking.components import (
 )
 from matcher.ranking.graph import NO_GROUP, Group
 from matcher.ranking.lexicon import EMPTY, QueryTerms, Statistics
+from matcher.ranking.places import NO_PLACES, NamedPlaces, location_scores
 from matcher.ranking.pool import Pool
 from matcher.ranking.state import RankingState
 
 TEXT_COMPONENTS = (
     "semantic", "semantic_mass", "lexical", "lexical_mass", "joint", "ties", "graph",
     "popularity", "track_record", "kind_fit", "same_country", "areas", "preferred_country",
+    "location",
 )  # fmt: skip
+# A candidate whose text match reaches 1 / LOCATION_MATCH of the best one's gets the
+# whole of its location's score.
+LOCATION_MATCH = 2.0
 ASKER_COMPONENTS = frozenset({"joint", "ties", "graph", "kind_fit", "same_country"})
 
 
@@ -68,6 +73,9 @@ class TextQueryArrays:
     areas: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     language: str = ""  # ISO 639-1 of the text, "" when unknown
+    year: int | None = None  # when the query is asked (recency is measured from it)
+    topics: tuple[str, ...] = ()  # its programme labels, when it answers a programme's call
+    places: NamedPlaces = NO_PLACES  # cities, regions and countries the text names
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,11 @@ def _text_components(
         "lexical_mass": _clipped(per_owner_mass(lexical, owner, size), None),
         "preferred_country": np.isin(facts.country.view[rows], facts.countries.known(wanted)),
         "areas": np.zeros(size),
+        # where the text names a place: how well a candidate's place answers it, as far as
+        # the candidate matches the text at all (a place alone does not make a match; half
+        # the best candidate's match counts fully)
+        "location": location_scores(facts, rows, query.places)
+        * _clipped(LOCATION_MATCH * per_owner_max(np.maximum(semantic, lexical), owner, size)),
     }
     if "areas" in names and query.areas:
         out["areas"] = facts.area_overlap(query.areas, rows)

@@ -22,10 +22,12 @@ from matcher.areas import AreaTagger
 from matcher.chunking import TextChunk, chunks_of, owner_chunks
 from matcher.errors import NotFoundError
 from matcher.model import Cluster, Need, Organisation, Partnership
-from matcher.ranking.affinity import KindAffinity
+from matcher.ranking.affinity import CountryAffinity, KindAffinity
 from matcher.ranking.facts import OrgFacts
 from matcher.ranking.graph import CoParticipation
+from matcher.ranking.history import ChunkHistory
 from matcher.ranking.lexicon import Lexicon
+from matcher.ranking.pairwise import WalkMatrix
 from matcher.settings import RankingSettings
 from matcher.taxonomy import Taxonomy
 
@@ -71,11 +73,17 @@ class RankingState:
         self.lexicon = Lexicon()
         self.graph = CoParticipation()
         self.kinds = KindAffinity()
+        self.countries = CountryAffinity()
+        self.history = ChunkHistory()
+        self.walk = WalkMatrix()  # the graph as a sparse matrix, rebuilt when links change
+        self.models: dict[str, object] = {}  # learned rankers, loaded on first use
         self.version = 0  # one more per applied write: caches key on it
         self._memo: dict[object, object] = {}
         self._memo_version = -1
 
-    def restore(self, cluster: Cluster, lexicon: Lexicon) -> list[str]:
+    def restore(
+        self, cluster: Cluster, lexicon: Lexicon, history: ChunkHistory | None = None
+    ) -> list[str]:
         """Derive everything but the vectors from the cluster; an empty lexicon is filled
         from the indexed organisations' texts (a saved one is taken as it is). Indexed
         organisations the cluster no longer has are dropped; returns the ids the cluster
@@ -93,7 +101,13 @@ class RankingState:
         rows = np.fromiter((catalog.row_of.get(o.id, -1) for o in orgs), np.int64, len(orgs))
         indexed = rows >= 0
         indexed[indexed] = catalog.row_alive.view[rows[indexed]]
-        self.facts.set_many(rows[indexed], [orgs[i] for i in np.flatnonzero(indexed).tolist()])
+        present = [orgs[i] for i in np.flatnonzero(indexed).tolist()]
+        self.facts.set_many(rows[indexed], present)
+        if history is not None:
+            self.history = history
+        else:  # no saved history: from the indexed organisations' chunks, in one pass
+            slots, _ = catalog.slots_of_rows(rows[indexed])
+            self.history.set(slots, [c for o in present for c in self.chunks(o)])
         self.graph.grow(catalog.row_count)
         self.link_all(cluster.partnerships)
         return [orgs[i].id for i in np.flatnonzero(~indexed).tolist()]
@@ -124,24 +138,33 @@ class RankingState:
         rows = np.asarray([catalog.row_of[o.id] for o in prepared.orgs], dtype=np.int64)
         slots, _ = catalog.slots_of_rows(rows)
         self.lexicon.add(slots, [c.text for cs in prepared.chunks for c in cs])
+        self.history.set(slots, [c for cs in prepared.chunks for c in cs])
         self._set_facts(rows, prepared.orgs)
         self.organisations.update((o.id, o) for o in prepared.orgs)
         self.graph.grow(catalog.row_count)
         self.version += 1
 
     def _set_facts(self, rows: np.ndarray, orgs: Sequence[Organisation]) -> None:
-        """New facts for these rows; the links of a row whose kind changed move to its new
-        kind in the kind affinity."""
+        """New facts for these rows; the links of a row whose kind or country changed move
+        to its new kind or country in the affinities."""
         known = rows[rows < len(self.facts)]
         old_kinds = self.facts.kind.view[known].astype(np.int64)
+        old_countries = self.facts.country.view[known].astype(np.int64)
         self.facts.set_many(rows, orgs)
         new_kinds = self.facts.kind.view[known].astype(np.int64)
-        moved = (old_kinds >= 0) & (old_kinds != new_kinds)
-        for row, old, new in zip(known[moved], old_kinds[moved], new_kinds[moved], strict=True):
-            cols, counts = self.graph.neighbours(int(row))
+        new_countries = self.facts.country.view[known].astype(np.int64)
+        moved = ((old_kinds >= 0) & (old_kinds != new_kinds)) | (
+            (old_countries >= 0) & (old_countries != new_countries)
+        )
+        for i in np.flatnonzero(moved).tolist():
+            cols, counts = self.graph.neighbours(int(known[i]))
+            ones = np.ones(len(cols), dtype=np.int64)
             kinds = self.facts.kind.view[cols].astype(np.int64)
-            self.kinds.link_many(np.full(len(cols), old), kinds, -counts)
-            self.kinds.link_many(np.full(len(cols), new), kinds, counts)
+            self.kinds.link_many(ones * old_kinds[i], kinds, -counts)
+            self.kinds.link_many(ones * new_kinds[i], kinds, counts)
+            countries = self.facts.country.view[cols].astype(np.int64)
+            self.countries.link_many(ones * old_countries[i], countries, -counts)
+            self.countries.link_many(ones * new_countries[i], countries, counts)
 
     def remove(self, org_id: str) -> None:
         row = self.row(org_id)
@@ -156,15 +179,24 @@ class RankingState:
     def link_all(self, partnerships: Sequence[Partnership], times: int = 1) -> None:
         """Count these links (those between indexed organisations; others wait for both)."""
         catalog = self.index.catalog
-        found = [(catalog.row_of.get(p.a, -1), catalog.row_of.get(p.b, -1)) for p in partnerships]
-        pairs = np.asarray(found, dtype=np.int64).reshape(-1, 2)
+        found = [
+            (
+                catalog.row_of.get(p.a, -1),
+                catalog.row_of.get(p.b, -1),
+                -1 if p.since is None else p.since,
+            )
+            for p in partnerships
+        ]
+        pairs = np.asarray(found, dtype=np.int64).reshape(-1, 3)
         alive = catalog.row_alive.view
-        pairs = pairs[(pairs >= 0).all(axis=1)]
+        pairs = pairs[(pairs[:, :2] >= 0).all(axis=1)]
         pairs = pairs[alive[pairs[:, 0]] & alive[pairs[:, 1]] & (pairs[:, 0] != pairs[:, 1])]
-        self.graph.link_many(pairs[:, 0], pairs[:, 1], times)
-        kinds = self.facts.kind.view
-        self.kinds.link_many(
-            kinds[pairs[:, 0]].astype(np.int64), kinds[pairs[:, 1]].astype(np.int64), times
+        a, b, years = pairs[:, 0], pairs[:, 1], pairs[:, 2]
+        self.graph.link_many(a, b, times, years)
+        kinds, countries = self.facts.kind.view, self.facts.country.view
+        self.kinds.link_many(kinds[a].astype(np.int64), kinds[b].astype(np.int64), times)
+        self.countries.link_many(
+            countries[a].astype(np.int64), countries[b].astype(np.int64), times
         )
         self.version += 1
 
@@ -173,13 +205,16 @@ class RankingState:
         self.graph = CoParticipation()
         self.graph.grow(self.index.catalog.row_count)
         self.kinds = KindAffinity()
+        self.countries = CountryAffinity()
         self.version += 1
 
     def _link_rows(self, a: int, b: int, times: int) -> None:
         if a == b:
             return
         self.graph.link(a, b, times)
-        self.kinds.link(int(self.facts.kind.view[a]), int(self.facts.kind.view[b]), times)
+        facts = self.facts
+        self.kinds.link(int(facts.kind.view[a]), int(facts.kind.view[b]), times)
+        self.countries.link(int(facts.country.view[a]), int(facts.country.view[b]), times)
 
     def set_need(self, need: Need) -> None:
         self.needs[need.id] = need

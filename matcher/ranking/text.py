@@ -25,7 +25,9 @@ from matcher.ranking.hybrid import (
     text_signals,
     weighted_names,
 )
+from matcher.ranking.learned import learned_scores, need_model
 from matcher.ranking.lexicon import Statistics
+from matcher.ranking.places import NO_PLACES, Gazetteer, NamedPlaces
 from matcher.ranking.pool import Pool, graph_rows, lexical_rows, nearest_rows, pool_of
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
@@ -66,9 +68,19 @@ def default_weights(state: RankingState, query: TextQuery) -> Mapping[str, float
     return settings.need_weights if query.asking_org_id else settings.search_weights
 
 
-def rank_text(
-    state: RankingState, query: TextQuery, k: int, filters: Filters, exhaustive: bool = False
-) -> ResultList:
+@dataclass(frozen=True)
+class Scoring:
+    """A text query's arrays and every component over its pool (stage one and two's input)."""
+
+    query: TextQueryArrays
+    signals: TextSignals
+    weights: Mapping[str, float]
+    asker: int | None
+
+
+def score_text(
+    state: RankingState, query: TextQuery, filters: Filters, exhaustive: bool = False
+) -> Scoring:
     text, language, vector = query.text.text, query.text.language, query.text.vector
     asker = state.row(query.asking_org_id) if query.asking_org_id else None
     weights = default_weights(state, query)
@@ -76,13 +88,27 @@ def rank_text(
     if not areas and weights.get("areas", 0.0):
         areas = _tagged_areas(state, vector, text)
     terms = state.lexicon.query_terms(text)
-    arrays = TextQueryArrays(text, vector, terms, areas, query.countries, language)
+    places = named_places(state, text)
+    arrays = TextQueryArrays(text, vector, terms, areas, query.countries, language, places=places)
     blocked = (query.asking_org_id,) if query.asking_org_id else ()
     admitted = admitted_rows(state, filters, blocked)
     stats = state.lexicon.statistics(terms)
     pool = text_pool(state, arrays, admitted, asker, stats, NO_HOLDOUT, exhaustive)
     signals = text_signals(state, arrays, pool, stats, asker, names=list(weights))
-    scores = combined(signals, weights)
+    return Scoring(arrays, signals, weights, asker)
+
+
+def rank_text(
+    state: RankingState, query: TextQuery, k: int, filters: Filters, exhaustive: bool = False
+) -> ResultList:
+    scoring = score_text(state, query, filters, exhaustive)
+    arrays, signals, weights, asker = scoring.query, scoring.signals, scoring.weights, scoring.asker
+    language = arrays.language
+    model = need_model(state) if asker is not None and query.weights is None else None
+    if model is not None:
+        scores = learned_scores(state, model, arrays, signals, weights, asker)
+    else:
+        scores = combined(signals, weights)
     ids = state.index.catalog.ids
     best = top_rows(scores, lambda i: ids[signals.rows[i]], k)
     matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
@@ -114,6 +140,16 @@ def text_pool(
         return found
 
     return pool_of(state, admitted, sources, settings, exhaustive, query.areas)
+
+
+def named_places(state: RankingState, text: str) -> NamedPlaces:
+    """The places the text names, read with the settings' gazetteer (loaded once)."""
+    key = "gazetteer"
+    if key not in state.models:
+        path = state.settings.places
+        state.models[key] = Gazetteer.load(path) if path is not None and path.exists() else None
+    gazetteer = state.models[key]
+    return gazetteer.named(text) if isinstance(gazetteer, Gazetteer) else NO_PLACES
 
 
 def _tagged_areas(state: RankingState, vector: np.ndarray, text: str) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ def org_record(org: Organisation) -> dict[str, Any]:
         "website": org.website,
         "evidence": [
             {"title": d.title, "text": d.text, "kind": d.kind, "year": d.year, "ref": d.ref}
+            | ({"topics": list(d.topics)} if d.topics else {})
             for d in org.evidence
         ],
         "identifiers": list(org.identifiers),
