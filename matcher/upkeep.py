@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from matcher.engine import Matchmaker
 
@@ -16,8 +17,12 @@ log = logging.getLogger(__name__)
 
 
 class Upkeep:
-    def __init__(self, engine: Matchmaker, interval: float) -> None:
-        self.engine, self.interval = engine, interval
+    def __init__(
+        self, engine: Matchmaker, interval: float, may_save: Callable[[], bool] = lambda: True
+    ) -> None:
+        """`may_save`: False while the index is known to lack a committed write (a save
+        then would record a sequence the index does not fully hold)."""
+        self.engine, self.interval, self.may_save = engine, interval, may_save
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="index-upkeep", daemon=True)
 
@@ -37,7 +42,7 @@ class Upkeep:
         try:
             if self.engine.compact():
                 log.info("index compacted: %s", self.engine.info())
-            if self.engine.dirty:
+            if self.engine.dirty and self.may_save():
                 self.engine.save()
         except Exception:  # the service must outlive a failed save; the next tick retries
             log.exception("index upkeep failed; the store is unaffected, will retry")

@@ -27,15 +27,15 @@ class Api:
         return {"X-API-Key": self.keys[role]} if role else {}
 
 
-def make_api(tmp: Path) -> Api:
-    settings = AppSettings.for_store(tmp / "store", MINI)
+def make_api(tmp: Path, data: Path = MINI, member_org: str = "ru-housing") -> Api:
+    settings = AppSettings.for_store(tmp / "store", data)
     store = Store(settings.database_url)
-    service = ClusterService.open(settings.engine, store, MINI, encoder=HashingEncoder())
+    service = ClusterService.open(settings.engine, store, data, encoder=HashingEncoder())
     app = create_app(settings, open_on_start=False)
     app.dependency_overrides[get_optional_service] = lambda: service
     keys = {
         "staff": create_key(store, "staff", Role.STAFF.value, None, "test")[1],
-        "member": create_key(store, "member", Role.MEMBER.value, "ru-housing", "test")[1],
+        "member": create_key(store, "member", Role.MEMBER.value, member_org, "test")[1],
         "investor": create_key(store, "investor", Role.INVESTOR.value, None, "test")[1],
     }
     return Api(TestClient(app, raise_server_exceptions=False), service, keys)

@@ -68,3 +68,19 @@ def real_encoder():  # type: ignore[no-untyped-def]
     from embeddings.factory import create_encoder
 
     return create_encoder(workers=None)  # a fresh clone encodes the demo on every core
+
+
+class SlowHashingEncoder(HashingEncoder):
+    """The hashing encoder at a fixed cost per text: for tests of who waits for whom."""
+
+    def __init__(self, seconds_per_text: float = 0.02) -> None:
+        super().__init__()
+        self.seconds_per_text = seconds_per_text
+
+    def encode(
+        self, texts: Sequence[str], role: TextRole = "passage", show_progress: bool = False
+    ) -> np.ndarray:
+        import time
+
+        time.sleep(self.seconds_per_text * len(texts))
+        return super().encode(texts, role, show_progress)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.deps import get_optional_service
@@ -12,29 +13,47 @@ router = APIRouter(tags=["health"])
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: str  # starting, failed, ok or degraded
+    reasons: list[str] = []  # what is wrong (failed, degraded)
+    notes: list[str] = []  # what was repaired at start-up
     model: str | None = None
     organisations: int = 0
     needs: int = 0
     vectors: int = 0
     backend: str = ""
     index: str = ""
+    changes: int = 0  # the store's change sequence the index holds
 
 
-@router.get("/health", response_model=HealthOut)
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "starting, or failed to open"}},
+)
 def health(
+    request: Request,
     service: Annotated[ClusterService | None, Depends(get_optional_service)],
-) -> HealthOut:
-    """Open to all: is the service up, on which model, with how much data."""
+) -> HealthOut | JSONResponse:
+    """Open to all: is the service up (ok; degraded: answering, but a part is damaged or
+    behind), on which model, with how much data. 503 while starting or when it failed."""
     if service is None:
-        return HealthOut(status="starting")
-    info = service.info()
+        failure = getattr(request.app.state, "failure", None)
+        out = (
+            HealthOut(status="failed", reasons=[failure])
+            if failure
+            else HealthOut(status="starting")
+        )
+        return JSONResponse(out.model_dump(), status_code=503)
+    info, state = service.info(), service.health()
     return HealthOut(
-        status="ok",
+        status=state.status,
+        reasons=list(state.reasons),
+        notes=list(state.notes),
         model=info.model_id,
         organisations=info.organisations,
         needs=info.needs,
         vectors=info.vectors,
         backend=info.backend,
         index=info.index_status,
+        changes=int(service.engine.applied.get("seq", 0)),
     )

@@ -4,28 +4,37 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.organisations import Kind, StageName
-from matcher.limits import MAX_K, MAX_TEXT_CHARS
+from api.schemas.organisations import Ident, Kind, StageName
+from matcher.limits import MAX_AREAS, MAX_K, MAX_NOTE_CHARS, MAX_TEXT_CHARS
 
 
 class FiltersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: list[Kind] = Field(default_factory=list)
-    country: list[str] = Field(default_factory=list, max_length=50)
-    city: list[str] = Field(default_factory=list, max_length=50)
-    area: list[str] = Field(default_factory=list, max_length=10)
-    stage: list[StageName] = Field(default_factory=list)
+    kind: list[Kind] = Field(default_factory=list, max_length=50)
+    country: list[Ident] = Field(default_factory=list, max_length=50)
+    city: list[Ident] = Field(default_factory=list, max_length=50)
+    area: list[Ident] = Field(default_factory=list, max_length=MAX_AREAS)
+    stage: list[StageName] = Field(default_factory=list, max_length=50)
     founded_from: int | None = Field(default=None, ge=1700, le=2100)
     founded_to: int | None = Field(default=None, ge=1700, le=2100)
 
 
 class SearchRequest(FiltersIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "optical sorting of municipal solid waste", "k": 10}]
+        },
+    )
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(default=10, ge=1, le=MAX_K)
 
 
 class AreasRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "Электробусы с зарядкой от солнечных панелей"}]},
+    )
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
@@ -72,12 +81,17 @@ class AreaOut(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"org_id": "ru-050", "candidate_id": "ru-014", "verdict": "accept"}]
+        },
+    )
     org_id: str = Field(min_length=1, max_length=128)
     candidate_id: str = Field(min_length=1, max_length=128)
     verdict: Literal["accept", "reject"]
     context: Literal["partners", "need", "search", "consortium"] = "partners"
-    note: str = Field(default="", max_length=2_000)
+    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
 
 
 class FeedbackOut(BaseModel):

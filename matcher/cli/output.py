@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+from matcher.csv_export import csv_text
 from matcher.results import AreaScore, Match
 
 
@@ -65,13 +64,8 @@ def area_rows(areas: Sequence[AreaScore]) -> list[dict[str, object]]:
 
 
 def as_csv(rows: Sequence[Mapping[str, object]]) -> str:
-    if not rows:
-        return ""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """CSV through the one safe writer (formula-like cells neutralised)."""
+    return csv_text(rows)
 
 
 def as_table(rows: Sequence[Mapping[str, object]], widths: Mapping[str, int] | None = None) -> str:

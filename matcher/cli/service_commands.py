@@ -37,12 +37,20 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_MODEL] = settings.model
     if args.data:
         os.environ[ENV_DATA] = str(Path(args.data).resolve())
-    _bootstrap_key(store_from(args))
+    store = store_from(args)
+    store.verify()  # a damaged store is one line and exit 2 here, before the port opens
+    _bootstrap_key(store)
     base = f"http://{args.host}:{args.port}"
     print(f"serving on {base}  (workbench: {base}/, OpenAPI: {base}/docs)", flush=True)
-    # a factory string, not an import: the CLI does not depend on the api package
+    # a factory string, not an import: the CLI does not depend on the api package; no
+    # `server` header: what runs the service is nobody's business
     uvicorn.run(
-        "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
+        "api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        server_header=False,
     )
     return 0
 

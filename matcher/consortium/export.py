@@ -6,10 +6,8 @@ The best team comes first, then each alternative; every competence of the need i
 
 from __future__ import annotations
 
-import csv
-import io
-
 from matcher.consortium.result import ConsortiumResult, Team
+from matcher.csv_export import csv_text
 
 
 def team_label(index: int) -> str:
@@ -48,10 +46,6 @@ def _row(label: str, team: Team, position: int, result: ConsortiumResult) -> dic
 
 
 def consortium_csv(result: ConsortiumResult) -> str:
+    """Through the one CSV writer (cells a spreadsheet would run as formulas neutralised)."""
     rows = consortium_rows(result)
-    buffer = io.StringIO()
-    fields = list(rows[0]) if rows else ["team", "org_id"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(rows, None if rows else ["team", "org_id"])

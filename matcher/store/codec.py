@@ -59,15 +59,19 @@ def need_record(need: Need) -> dict[str, Any]:
     }
 
 
-def org_from_record(record: Mapping[str, Any], taxonomy: Taxonomy) -> Organisation:
-    orgs, problems = parse_organisations([record], taxonomy, "organisation")
+def org_from_record(
+    record: Mapping[str, Any], taxonomy: Taxonomy, limited: bool = True
+) -> Organisation:
+    """`limited`: held to the service's size limits (a record from outside); a record read
+    back from the store is checked for its shape only."""
+    orgs, problems = parse_organisations([record], taxonomy, "organisation", limited=limited)
     if problems:
         raise DataValidationError(problems, "invalid organisation")
     return orgs[0]
 
 
-def need_from_record(record: Mapping[str, Any], taxonomy: Taxonomy) -> Need:
-    needs, problems = parse_needs([record], taxonomy, "need")
+def need_from_record(record: Mapping[str, Any], taxonomy: Taxonomy, limited: bool = True) -> Need:
+    needs, problems = parse_needs([record], taxonomy, "need", limited=limited)
     if problems:
         raise DataValidationError(problems, "invalid need")
     return needs[0]

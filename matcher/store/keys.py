@@ -51,6 +51,8 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """Create a key; returns it with the plaintext token, which is never stored."""
     problems = _key_problems(name, role, org_id)
+    if org_id and not store.has("organisations", org_id):
+        problems.append(Problem(f"unknown organisation {org_id!r}", column="org_id"))
     if problems:
         raise DataValidationError(problems, "invalid key request")
     key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)

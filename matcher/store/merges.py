@@ -16,11 +16,17 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from matcher.errors import DataValidationError, NotFoundError, Problem
 from matcher.names import MergeConflictError, MergeEntry, merge_records, undo_merge
 from matcher.store import schema
+from matcher.store.receipts import Receipt, remember
 from matcher.store.store import Store, audit, now, record_change
 
 
 def merge_organisations(
-    store: Store, ids: Sequence[str], survivor_id: str, choose: Mapping[str, str], actor: str
+    store: Store,
+    ids: Sequence[str],
+    survivor_id: str,
+    choose: Mapping[str, str],
+    actor: str,
+    receipt: Receipt | None = None,
 ) -> MergeEntry:
     records = [store.org_record(i) for i in ids]  # NotFoundError for an unknown id
     try:
@@ -48,6 +54,7 @@ def merge_organisations(
             )
         )
         audit(conn, actor, "merge", "organisations", survivor_id, list(entry.originals), merged)
+        remember(conn, receipt, entry)
     return entry
 
 

@@ -128,3 +128,16 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# The answers to requests that carried an idempotency key, written in the transaction of
+# the write they answer: a retry of the request finds its answer here and writes nothing.
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # of the request's method, path, body
+    Column("status", Integer, nullable=False),
+    Column("body", JSON, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)

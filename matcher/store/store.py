@@ -2,11 +2,15 @@
 feedback, API keys and the audit log.
 
 Every write is one transaction that includes its audit rows, so a failure half-way (bad
-data found late, a crash, a constraint) leaves the store exactly as it was.
+data found late, a crash, a constraint) leaves the store exactly as it was. A record
+written again unchanged is no write at all (no audit row, no change), so a retried PUT or
+import changes nothing. Opening checks the file (SQLite's quick_check) and a damaged store
+or an unreadable record is one StoreError naming the file or the record.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,12 +19,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    make_url,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
 
-from matcher.errors import NotFoundError
+from matcher.errors import DataValidationError, NotFoundError, StoreError
 from matcher.model import Cluster, Need, Organisation, Partnership
 from matcher.store import schema
 from matcher.store.codec import need_from_record, need_record, org_from_record, org_record
+from matcher.store.receipts import Receipt, remember
 from matcher.taxonomy import Taxonomy
 
 
@@ -33,12 +53,19 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _standard_json(value: Any) -> str:
+    """Stored documents are standard JSON: an infinity or NaN is refused, never written as
+    the `Infinity` other readers cannot parse."""
+    return json.dumps(value, allow_nan=False)
+
+
 @dataclass(frozen=True)
 class WriteSummary:
     created: int = 0
     updated: int = 0
     deleted: int = 0
     seq: int = 0  # the change sequence number after this write
+    unchanged: int = 0  # records given that were already exactly so (nothing written)
 
 
 @dataclass(frozen=True)
@@ -52,11 +79,44 @@ class Change:
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_engine(url)
-        if url.startswith("sqlite"):
+        self.sqlite = url.startswith("sqlite")
+        options = {"connect_args": {"timeout": 30}} if self.sqlite else {}
+        self.engine = create_engine(url, json_serializer=_standard_json, **options)
+        if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        schema.metadata.create_all(self.engine)
-        self.store_id = self._identity()
+        try:
+            schema.metadata.create_all(self.engine)
+            self.store_id = self._identity()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store {self.where} cannot be opened: {_reason(exc)}") from exc
+
+    @property
+    def where(self) -> str:
+        """The store's file (SQLite) or its URL without the password, for messages."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite":
+            return f"at {parsed.database}"
+        return f"at {parsed.render_as_string(hide_password=True)}"
+
+    def check(self) -> list[str]:
+        """What is wrong with the store's file (SQLite's quick_check; a plain query on
+        other databases); an empty list when nothing is."""
+        try:
+            with self.engine.connect() as conn:
+                if self.engine.dialect.name != "sqlite":
+                    conn.execute(text("SELECT 1"))
+                    return []
+                rows = [str(r[0]) for r in conn.execute(text("PRAGMA quick_check"))]
+        except SQLAlchemyError as exc:
+            return [_reason(exc)]
+        return [] if rows == ["ok"] else rows[:5]
+
+    def verify(self) -> None:
+        """Raise StoreError naming what is wrong with the store's file, if anything is."""
+        problems = self.check()
+        if problems:
+            shown = "; ".join(problems)
+            raise StoreError(f"the store {self.where} is damaged: {shown}{_RESTORE_HINT}")
 
     def _identity(self) -> str:
         """A random id written once into the store: what a saved index was built from."""
@@ -70,7 +130,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        """One write transaction. On SQLite it takes the write lock at its start (BEGIN
+        IMMEDIATE): two writers wait for each other instead of one failing with "database
+        is locked" when it tries to write after reading."""
         with self.engine.begin() as conn:
+            if self.sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     # --- reading -------------------------------------------------------------------------
@@ -89,18 +154,23 @@ class Store:
 
     def load_cluster(self, taxonomy: Taxonomy) -> Cluster:
         with self.engine.connect() as conn:
-            orgs = [
-                org_from_record(r, taxonomy)
-                for r in conn.scalars(select(schema.organisations.c.record))
-            ]
-            needs = [
-                need_from_record(r, taxonomy) for r in conn.scalars(select(schema.needs.c.record))
-            ]
+            orgs = _decoded(conn, schema.organisations, taxonomy)
+            needs = _decoded(conn, schema.needs, taxonomy)
             links = [
                 Partnership(row.a, row.b, row.kind, row.since, row.note)
                 for row in conn.execute(select(schema.partnerships))
             ]
-        return Cluster.of(orgs, needs, links)
+        return Cluster.of(orgs.values(), needs.values(), links)
+
+    def needs(self, taxonomy: Taxonomy) -> dict[str, Need]:
+        with self.engine.connect() as conn:
+            return _decoded(conn, schema.needs, taxonomy)
+
+    def has(self, entity: str, ident: str) -> bool:
+        """Whether the store holds this organisation or need (the truth, not the index)."""
+        table = schema.metadata.tables[entity]
+        with self.engine.connect() as conn:
+            return conn.scalar(select(table.c.id).where(table.c.id == ident)) is not None
 
     def partnerships(self) -> list[Partnership]:
         with self.engine.connect() as conn:
@@ -127,9 +197,7 @@ class Store:
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 chunk = list(ids[start : start + 500])
-                for record in conn.scalars(select(table.c.record).where(table.c.id.in_(chunk))):
-                    org = org_from_record(record, taxonomy)
-                    found[org.id] = org
+                found.update(_decoded(conn, table, taxonomy, table.c.id.in_(chunk)))
         return found
 
     def org_record(self, org_id: str) -> dict[str, Any]:
@@ -153,40 +221,40 @@ class Store:
         needs: Sequence[Need] = (),
         partnerships: Sequence[Partnership] = (),
         action: str = "upsert",
+        receipt: Receipt | None = None,
     ) -> WriteSummary:
-        """Upsert everything given in one transaction: all of it lands, or none of it."""
-        created = updated = 0
+        """Upsert everything given in one transaction: all of it lands, or none of it
+        (with the receipt of the request that asked for it, when it carried a key)."""
+        outcomes: list[bool | None] = []
         with self.transaction() as conn:
             for org in orgs:
-                was_new = _upsert(
-                    conn,
-                    schema.organisations,
-                    org.id,
-                    org_record(org),
-                    _org_columns(org),
-                    actor,
-                    action,
+                row = org_record(org)
+                outcomes.append(
+                    _upsert(
+                        conn, schema.organisations, org.id, row, _org_columns(org), actor, action
+                    )
                 )
-                created, updated = created + was_new, updated + (not was_new)
             for need in needs:
-                was_new = _upsert(
-                    conn,
-                    schema.needs,
-                    need.id,
-                    need_record(need),
-                    _need_columns(need),
-                    actor,
-                    action,
+                row = need_record(need)
+                outcomes.append(
+                    _upsert(conn, schema.needs, need.id, row, _need_columns(need), actor, action)
                 )
-                created, updated = created + was_new, updated + (not was_new)
-            for link in partnerships:
-                created += _add_partnership(conn, link, actor)
-            seq = last_change(conn)
-        return WriteSummary(created, updated, seq=seq)
+            linked = sum(_add_partnership(conn, link, actor) for link in partnerships)
+            summary = WriteSummary(
+                created=outcomes.count(True) + linked,
+                updated=outcomes.count(False),
+                seq=last_change(conn),
+                unchanged=outcomes.count(None) + len(partnerships) - linked,
+            )
+            remember(conn, receipt, summary)
+        return summary
 
-    def delete_organisation(self, org_id: str, actor: str) -> WriteSummary:
+    def delete_organisation(
+        self, org_id: str, actor: str, receipt: Receipt | None = None
+    ) -> WriteSummary:
         with self.transaction() as conn:
             _delete(conn, schema.organisations, org_id, "organisation", actor)
+            remember(conn, receipt, org_id)
             pairs = or_(schema.partnerships.c.a == org_id, schema.partnerships.c.b == org_id)
             if conn.execute(delete(schema.partnerships).where(pairs)).rowcount:
                 record_change(conn, "partnerships", org_id, "delete")
@@ -199,7 +267,14 @@ class Store:
 
     # --- feedback ----------------------------------------------------------------------
     def add_feedback(
-        self, org_id: str, candidate_id: str, verdict: str, context: str, note: str, actor: str
+        self,
+        org_id: str,
+        candidate_id: str,
+        verdict: str,
+        context: str,
+        note: str,
+        actor: str,
+        receipt: Receipt | None = None,
     ) -> int:
         row = {
             "org_id": org_id,
@@ -221,7 +296,9 @@ class Store:
                 None,
                 _jsonable(row),
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            ident = int(result.inserted_primary_key[0])  # type: ignore[index]
+            remember(conn, receipt, ident)
+            return ident
 
     def rejected_for(self, org_id: str) -> frozenset[str]:
         """Candidates this organisation rejected (a later accept lifts a reject)."""
@@ -255,7 +332,43 @@ class Store:
             return [_jsonable(dict(r._mapping)) for r in conn.execute(query)]
 
 
+_RESTORE_HINT = "; restore it from a backup, or move it away to start an empty store"
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The database's own words for what failed, on one line."""
+    original = getattr(exc, "orig", None) or exc
+    return " ".join(str(original).split())[:300]
+
+
+def _decoded(conn: Connection, table: Any, taxonomy: Taxonomy, where: Any = None) -> dict[str, Any]:
+    """The records of a table as domain objects; every record that cannot be read (not
+    JSON, not a valid record) is named in one StoreError."""
+    query = select(table.c.id, type_coerce(table.c.record, Text).label("raw"))
+    if where is not None:
+        query = query.where(where)
+    parse = org_from_record if table is schema.organisations else need_from_record
+    found: dict[str, Any] = {}
+    broken: list[str] = []
+    for ident, raw in conn.execute(query):
+        try:
+            record = json.loads(raw) if isinstance(raw, str | bytes) else raw
+            found[ident] = parse(record, taxonomy, limited=False)
+        except ValueError as exc:  # JSONDecodeError and DataValidationError are ValueErrors
+            reason = exc.problems[0].message if isinstance(exc, DataValidationError) else exc
+            broken.append(f"{table.name} record {ident!r} ({reason})")
+    if broken:
+        more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+        raise StoreError(
+            f"the store cannot be read: {'; '.join(broken[:3])}{more}; fix or delete "
+            "these rows (the store's file is otherwise readable)"
+        )
+    return found
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # the driver begins no transaction of its own; Store.transaction() begins each write
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA synchronous=FULL")  # a committed write survives a power cut
@@ -278,8 +391,11 @@ def _upsert(
     columns: dict[str, Any],
     actor: str,
     action: str,
-) -> bool:
+) -> bool | None:
+    """True: created, False: updated, None: already so (nothing written)."""
     before = conn.scalar(select(table.c.record).where(table.c.id == ident))
+    if before == record:
+        return None
     values = {**columns, "record": record, "updated_at": now()}
     if before is None:
         conn.execute(insert(table).values(id=ident, **values))

@@ -11,15 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.convert import org_view
-from api.deps import ServiceDep
+from api.convert import consortium_file, consortium_out, org_view
+from api.deps import ServiceDep, charge
 from api.routers.staff import ConsortiumIn
 from api.web.auth import StaffPage, Visitor
 from api.web.forms import Values, field_errors, listed, optional, state_of, text
 from api.web.render import page, query_string, secured
-from matcher.cli.output import to_jsonable
 from matcher.consortium import ConsortiumResult
-from matcher.consortium.export import consortium_csv
 from matcher.errors import DataValidationError, InfeasibleRequestError, NotFoundError
 from matcher.model import OrgKind
 
@@ -85,7 +83,9 @@ def workbench(request: Request, service: ServiceDep, who: StaffPage) -> Response
     result, problems = None, []
     if _asked(values):
         try:
-            result = service.consortium(request_body(values).to_request())
+            body = request_body(values)
+            charge(service, who.key, body.text)
+            result = service.consortium(body.to_request())
         except (ValidationError, DataValidationError) as exc:
             problems = field_errors(exc)
         except InfeasibleRequestError as exc:
@@ -140,21 +140,22 @@ def export_json(request: Request, service: ServiceDep, who: StaffPage) -> Respon
     """The same JSON as POST /v1/consortia answers."""
     result = service.consortium(request_body(request.query_params).to_request())
     headers = {"Content-Disposition": 'attachment; filename="consortium.json"'}
-    return secured(JSONResponse(dict(to_jsonable(result)), headers=headers))
+    data = consortium_out(result, who.key).model_dump(mode="json")
+    return secured(JSONResponse(data, headers=headers))
 
 
 @router.get("/consortium.csv")
 def export_csv(request: Request, service: ServiceDep, who: StaffPage) -> Response:
     result = service.consortium(request_body(request.query_params).to_request())
     headers = {"Content-Disposition": 'attachment; filename="consortium.csv"'}
-    csv = consortium_csv(result)
+    csv = consortium_file(result, who.key)
     return secured(Response(csv, media_type="text/csv; charset=utf-8", headers=headers))
 
 
 def _team_view(
     service: ServiceDep, who: Visitor, result: ConsortiumResult, values: Values
 ) -> dict[str, Any]:
-    data = to_jsonable(result)  # the API's answer, as plain data
+    data = consortium_out(result, who.key).model_dump(mode="json")  # the API's answer
     best = data["best"]
     previous = _previous(values)
     team_ids = {m["org_id"] for m in best["members"]}

@@ -54,7 +54,7 @@ def need_page(
 ) -> Response:
     values = request.query_params
     need = NeedOut(**need_record(service.need(need_id))).model_dump(mode="json")
-    results = match_list(_matches(service, need_id, values)).model_dump()
+    results = match_list(_matches(service, need_id, values), who.key).model_dump()
     query_text = f"{need['title']}. {need['description']}"
     return page(
         request,
@@ -79,5 +79,5 @@ def need_csv(
     need_id: str, request: Request, service: ServiceDep, who: StaffOrMemberPage
 ) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{need_id}-matches.csv"'}
-    csv = matches_csv(_matches(service, need_id, request.query_params))
+    csv = matches_csv(_matches(service, need_id, request.query_params), who.key)
     return secured(Response(csv, media_type="text/csv; charset=utf-8", headers=headers))

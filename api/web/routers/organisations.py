@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.convert import match_list, org_view
-from api.deps import ServiceDep, ensure_own_org
+from api.deps import ServiceDep, charge, ensure_own_org, record_texts
 from api.schemas.matching import FeedbackIn
 from api.schemas.organisations import OrganisationIn
 from api.web.auth import AnyPage, StaffOrMemberPage, Visitor
@@ -61,7 +61,8 @@ def organisation_page(org_id: str, request: Request, service: ServiceDep, who: A
     view = org_view(service.organisation(org_id), who.key).model_dump()
     suggestions = None
     if who.may_act_for(org_id):  # the API's rule for GET /v1/organisations/{id}/partners
-        suggestions = match_list(service.partners(org_id, SUGGESTIONS, Filters())).model_dump()
+        found = service.partners(org_id, SUGGESTIONS, Filters())
+        suggestions = match_list(found, who.key).model_dump()
     partners = None
     if who.is_staff:  # known partnerships are a staff view in the API (GET /v1/partnerships)
         partners = [
@@ -122,7 +123,10 @@ def save_profile(
     record = profile_record(form, org_id, current)
     try:
         body = OrganisationIn.model_validate(record)
-        service.put_organisation(body.model_dump(mode="json"), who.key.actor)
+        charge(service, who.key, *record_texts(body))
+        service.put_organisation(
+            body.model_dump(mode="json"), who.key.actor, mode="replace", editor=who.key.role
+        )
     except (ValidationError, DataValidationError) as exc:
         return _edit_page(request, who, record, field_errors(exc), status=422)
     return secured(RedirectResponse(f"/organisations/{org_id}?notice=saved", status_code=303))

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.convert import filters_of, match_list, matches_csv
-from api.deps import ServiceDep
+from api.deps import ServiceDep, charge
 from api.schemas.matching import SearchRequest
 from api.web.auth import AnyPage
 from api.web.forms import Values, by_field, field_errors, listed, optional, state_of, text
@@ -60,7 +60,8 @@ def search_page(request: Request, service: ServiceDep, who: AnyPage) -> Response
     if text(values, "text"):
         try:
             body = search_request(values)
-            results = match_list(run_search(service, who, body)).model_dump()
+            charge(service, who.key, body.text)
+            results = match_list(run_search(service, who, body), who.key).model_dump()
         except (ValidationError, DataValidationError) as exc:
             problems = field_errors(exc)
     template = "search_results.html" if values.get("fragment") else "search.html"
@@ -83,5 +84,6 @@ def search_csv(request: Request, service: ServiceDep, who: AnyPage) -> Response:
     """The rows the page shows, from the API's CSV export of the same search."""
     body = search_request(request.query_params)
     headers = {"Content-Disposition": 'attachment; filename="candidates.csv"'}
-    csv = matches_csv(run_search(service, who, body))
+    charge(service, who.key, body.text)
+    csv = matches_csv(run_search(service, who, body), who.key)
     return secured(Response(csv, media_type="text/csv; charset=utf-8", headers=headers))

@@ -7,15 +7,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ServiceDep
+from api.convert import shortlist_file, shortlist_out
+from api.deps import ServiceDep, charge
 from api.routers.staff import ShortlistIn
 from api.web.auth import StaffPage
 from api.web.forms import Values, field_errors, lines, listed, optional, state_of
 from api.web.render import page, secured
-from matcher.cli.output import to_jsonable
 from matcher.errors import DataValidationError
 from matcher.model import COMPANY_KINDS, OrgKind, Stage
-from matcher.shortlist import shortlist_csv
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_KINDS = sorted(k.value for k in COMPANY_KINDS)
@@ -70,7 +69,10 @@ def shortlist_page(request: Request, service: ServiceDep, who: StaffPage) -> Res
     result, problems = None, []
     if values.get("run"):
         try:
-            result = to_jsonable(service.shortlist(request_body(values).to_request()))
+            body = request_body(values)
+            charge(service, who.key, *(f"{c.name} {c.description}" for c in body.categories))
+            found = service.shortlist(body.to_request())
+            result = shortlist_out(found, who.key).model_dump(mode="json")
         except (ValidationError, DataValidationError) as exc:
             problems = field_errors(exc)
     return page(
@@ -90,5 +92,5 @@ def shortlist_page(request: Request, service: ServiceDep, who: StaffPage) -> Res
 def shortlist_export(request: Request, service: ServiceDep, who: StaffPage) -> Response:
     shortlist = service.shortlist(request_body(request.query_params).to_request())
     headers = {"Content-Disposition": 'attachment; filename="shortlist.csv"'}
-    csv = shortlist_csv(shortlist)
+    csv = shortlist_file(shortlist, who.key)
     return secured(Response(csv, media_type="text/csv; charset=utf-8", headers=headers))
