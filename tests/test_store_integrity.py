@@ -24,8 +24,9 @@ from tests.api_fixtures import MINI
 TAXONOMY = load_taxonomy()
 
 
-def seeded(folder: Path) -> Store:
-    store = Store(sqlite_url(folder / "store.sqlite"))
+def seeded(folder: Path, url: str | None = None) -> Store:
+    """The mini cluster in a store: a SQLite file in `folder`, or the database at `url`."""
+    store = Store(url or sqlite_url(folder / "store.sqlite"))
     cluster = load_cluster(MINI, TAXONOMY).cluster
     store.write_batch("seed", list(cluster.organisations.values()), list(cluster.needs.values()))
     return store
@@ -70,8 +71,8 @@ def test_a_record_with_broken_json_is_named(tmp_path: Path) -> None:
         store.needs(TAXONOMY)
 
 
-def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     record = store.org_record("fi-heat") | {"country": "XX"}
     with store.engine.begin() as conn:
         conn.execute(
@@ -82,8 +83,8 @@ def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path) -> N
         store.load_cluster(TAXONOMY)
 
 
-def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     org = store.organisations(["fi-heat"], TAXONOMY)["fi-heat"]
     before = store.counts()["audit_log"], store.last_seq()
     summary = store.write_batch("test", orgs=[org])
@@ -91,8 +92,8 @@ def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path) -> None
     assert (store.counts()["audit_log"], store.last_seq()) == before
 
 
-def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     fund = Organisation("no-inf", "Inf Fund", OrgKind.INVESTOR, "NO", description="x",
                         investor=InvestorFocus(ticket_min_eur=math.inf))  # fmt: skip
     counts = store.counts()
@@ -101,8 +102,8 @@ def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path) -> No
     assert store.counts() == counts
 
 
-def test_concurrent_writers_wait_for_each_other(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_concurrent_writers_wait_for_each_other(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     orgs = list(store.organisations(["fi-heat", "ru-waste"], TAXONOMY).values())
     failures: list[BaseException] = []
 
@@ -121,6 +122,10 @@ def test_concurrent_writers_wait_for_each_other(tmp_path: Path) -> None:
         t.join()
     assert not failures
     assert store.counts()["feedback"] == 90
+    # serialised writers: the change log's numbers were handed out in commit order, one
+    # per change, none reused
+    seqs = [c.seq for c in store.changes_since(0)]
+    assert seqs == sorted(set(seqs)) and len(seqs) >= 2 + 90
 
 
 def test_a_copy_of_a_sound_store_passes_the_check(tmp_path: Path) -> None:
