@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, inspect
 
 from matcher.errors import StoreError
@@ -56,7 +57,7 @@ def upgrade(conn: Connection, where: str) -> str | None:
     if found == head_revision():
         return found
     config = _config(conn)
-    if found is not None and ScriptDirectory.from_config(config).get_revision(found) is None:
+    if found is not None and not _known(config, found):
         raise StoreError(
             f"the store {where} is at schema revision {found!r}, which this version of the "
             "matcher does not know (it was made by a newer one); upgrade the matcher"
@@ -65,3 +66,10 @@ def upgrade(conn: Connection, where: str) -> str | None:
         command.stamp(config, INITIAL_REVISION)
     command.upgrade(config, "head")
     return found
+
+
+def _known(config: Config, revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(config).get_revision(revision) is not None
+    except CommandError:
+        return False
