@@ -149,3 +149,15 @@ def test_a_member_key_for_an_unknown_organisation_is_refused(
     assert main([*argv, "--org", "no-such-org"]) == 2
     assert "unknown organisation 'no-such-org'" in capsys.readouterr().err
     assert main([*argv, "--org", "fi-heat"]) == 0
+
+
+def test_a_postgresql_store_missing_a_table_is_one_clear_error(postgres_url: str) -> None:
+    Store(postgres_url).engine.dispose()
+    store = Store(postgres_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE needs"))
+    with pytest.raises(StoreError) as caught:
+        Store(postgres_url).verify()
+    message = str(caught.value)
+    assert "table 'needs' is missing" in message and "\n" not in message
+    assert message.startswith("the store at postgresql+psycopg://")
