@@ -8,6 +8,7 @@ import json
 import math
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,38 @@ def test_a_postgresql_store_missing_a_table_is_one_clear_error(postgres_url: str
     message = str(caught.value)
     assert "table 'needs' is missing" in message and "\n" not in message
     assert message.startswith("the store at postgresql+psycopg://")
+
+
+def test_a_follower_reading_during_concurrent_writes_misses_no_change(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Change numbers follow commit order: a reader that keeps reading the changes after
+    the last one it saw, while six writers commit, ends up with every change."""
+    store = seeded(tmp_path, store_url)
+    orgs = list(store.organisations(["fi-heat", "ru-waste"], TAXONOMY).values())
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def follow() -> None:
+        last = store.last_seq()
+        while not done.is_set():
+            for change in store.changes_since(last):
+                seen.add(change.seq)
+                last = max(last, change.seq)
+
+    def writer(n: int) -> None:
+        for i in range(20):
+            store.write_batch(f"w{n}", orgs=[_renamed(orgs[i % 2], f"{n}-{i}")])
+
+    start = store.last_seq()
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    time.sleep(0.2)  # the follower's last round
+    done.set()
+    follower.join()
+    assert seen == {c.seq for c in store.changes_since(start)}
