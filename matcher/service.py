@@ -363,9 +363,13 @@ class ClusterService:
         self._known("organisations", link.b)
         summary = self._commit(
             lambda: self.store.write_batch(actor, partnerships=[link]),
-            lambda done: self.engine.add_partnerships([link], self._source(done)),
+            lambda done: self._add_links([link], done),
         )
         return summary.created == 1
+
+    def _add_links(self, links: list[Partnership], summary: WriteSummary) -> None:
+        if summary.created:  # a link known already is not counted twice
+            self.engine.add_partnerships(links, self._source(summary))
 
     def add_feedback(
         self,
