@@ -3,9 +3,9 @@
 `RayScorer` is a `matcher.names.PairScorer`: `find_duplicates` keeps the blocking, the
 decisions (match, review band, non-match) and the report, so a batch job finds exactly the
 pairs the single-process path finds. Names are prepared in tasks of `records_per_task`;
-the prepared records and token statistics go to the object store once, every scoring
-actor reads them once, and the candidate pairs are shared out in slices of
-`pairs_per_task` (any slice is scored on its own, see `score_candidates`).
+the prepared slices stay in the object store, every actor reads them all once, and the
+candidate pairs are shared out in slices of `pairs_per_task` (any slice is scored on its
+own, see `score_candidates`).
 
 A registry file for a batch job is a CSV with the columns of `REGISTRY_COLUMNS` (id and
 name required; identifiers separated by ';').
@@ -42,20 +42,30 @@ def dedup_on_ray(
     settings = settings or BatchSettings()
     with ray_session(settings) as ray:
         scorer = RayScorer(ray, settings, worker_count(ray, settings), show_progress)
-        return find_duplicates(records, existing, scorer=scorer)
+        try:
+            return find_duplicates(records, existing, scorer=scorer)
+        finally:
+            scorer.close()
 
 
-def _prepare_slice(records: Sequence[NameRecord]) -> list[PreparedRecord]:
-    return [prepare(r) for r in records]
+class _NameActor:
+    """One worker for the job: prepares slices of names, then holds every prepared record
+    and the token statistics (read once from the object store) and scores slices of pairs."""
 
+    def __init__(self) -> None:
+        self.prepared: list[PreparedRecord] = []
+        self.stats = TokenStats({}, 0)
+        self.config = BlockingConfig()
 
-class _ScoringActor:
-    """Holds the prepared records and the token statistics; scores slices of pairs."""
+    def prepare(self, records: Sequence[NameRecord]) -> list[PreparedRecord]:
+        return [prepare(r) for r in records]
 
-    def __init__(
-        self, prepared: list[PreparedRecord], stats: TokenStats, config: BlockingConfig
-    ) -> None:
-        self.prepared, self.stats, self.config = prepared, stats, config
+    def load(self, parts: list[Any], stats: TokenStats, config: BlockingConfig) -> int:
+        import ray  # in the worker, where Ray is running
+
+        self.prepared = [p for part in ray.get(parts) for p in part]
+        self.stats, self.config = stats, config
+        return len(self.prepared)
 
     def score(self, forced: np.ndarray, proposed: np.ndarray, keep_all: bool) -> ScoredPairs:
         return score_candidates(
@@ -64,19 +74,31 @@ class _ScoringActor:
 
 
 class RayScorer:
-    """Prepares names and scores candidate pairs on the Ray this process is connected to."""
+    """Prepares names and scores candidate pairs on the Ray this process is connected to.
+
+    The same actors do both steps, so each worker starts once; the prepared slices stay in
+    the object store between the steps (the driver reads them for the blocking, the actors
+    read them for the scoring) and are never sent back in again."""
 
     def __init__(
         self, ray: ModuleType, settings: BatchSettings, workers: int, show_progress: bool = False
     ) -> None:
         self.ray, self.settings, self.workers = ray, settings, workers
         self.show_progress = show_progress
+        self._actors: list[Any] = []
+        self._parts: list[Any] = []  # object refs of the prepared slices, in order
+        self._prepared: list[PreparedRecord] | None = None
 
     def prepare_all(self, records: Sequence[NameRecord]) -> list[PreparedRecord]:
-        task = self.ray.remote(_prepare_slice)
+        actors = self._started()
         size = self.settings.records_per_task
-        refs = [task.remote(list(records[i : i + size])) for i in range(0, len(records), size)]
-        return [p for part in self._gathered(refs, "preparing names") for p in part]
+        self._parts = [
+            actors[n % len(actors)].prepare.remote(list(records[start : start + size]))
+            for n, start in enumerate(range(0, len(records), size))
+        ]
+        parts = self._gathered(self._parts, "preparing names")
+        self._prepared = [p for part in parts for p in part]
+        return self._prepared
 
     def score_all(
         self,
@@ -86,40 +108,61 @@ class RayScorer:
         config: BlockingConfig,
         include_non_match: bool,
     ) -> ScoredPairs:
-        ray = self.ray
-        shared = ray.put(list(prepared)), ray.put(stats)
-        actor = ray.remote(_ScoringActor).options(num_cpus=1)
-        actors = [actor.remote(*shared, config) for _ in range(self.workers)]
-        refs = [
-            actors[n % len(actors)].score.remote(forced, proposed, include_non_match)
-            for n, (forced, proposed) in enumerate(self._slices(candidates))
-        ]
+        actors = self._started()
+        if prepared is not self._prepared:  # prepared elsewhere: sent in once
+            self._parts = [self.ray.put(list(prepared))]
+        stats_ref = self.ray.put(stats)
         found: list[Any] = []
         compared = 0
-        for part in self._gathered(refs, "scoring pairs"):
-            found.extend(part.found)
-            compared += part.compared
-        for a in actors:
-            ray.kill(a)
+        try:
+            self.ray.get([a.load.remote(self._parts, stats_ref, config) for a in actors])
+            pool = self.ray.util.ActorPool(actors)
+            results = pool.map(
+                lambda a, pairs: a.score.remote(*pairs, include_non_match),
+                self._slices(candidates),
+            )
+            for part in self._progress(results, self._count_slices(candidates), "scoring pairs"):
+                found.extend(part.found)
+                compared += part.compared
+        finally:
+            self.close()
         return ScoredPairs(found, compared)
+
+    def close(self) -> None:
+        """Stop the actors (they hold a CPU each) and let go of the prepared slices."""
+        for a in self._actors:
+            self.ray.kill(a)
+        self._actors, self._parts, self._prepared = [], [], None
+
+    def _started(self) -> list[Any]:
+        if not self._actors:
+            actor = self.ray.remote(_NameActor).options(num_cpus=1)
+            self._actors = [actor.remote() for _ in range(self.workers)]
+        return self._actors
+
+    def _count_slices(self, candidates: Candidates) -> int:
+        total = len(candidates.forced) + len(candidates.proposed)
+        return max(1, -(-total // self.settings.pairs_per_task))
 
     def _slices(self, candidates: Candidates) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Forced and proposed pairs in slices of about `pairs_per_task` pairs each."""
         forced = np.asarray(candidates.forced, dtype=np.int64).reshape(-1, 2)
         proposed = np.asarray(candidates.proposed, dtype=np.int64).reshape(-1, 2)
-        size = self.settings.pairs_per_task
-        slices = max(1, -(-(len(forced) + len(proposed)) // size))
+        slices = self._count_slices(candidates)
         yield from zip(
             np.array_split(forced, slices), np.array_split(proposed, slices), strict=True
         )
 
     def _gathered(self, refs: list[Any], label: str) -> Iterator[Any]:
-        """Results in the order of `refs`, with a progress bar as they come in."""
+        """Results in the order of `refs`, as they come in."""
+        return self._progress((self.ray.get(ref) for ref in refs), len(refs), label)
+
+    def _progress(self, results: Iterator[Any], total: int, label: str) -> Iterator[Any]:
         from tqdm import tqdm
 
-        with tqdm(total=len(refs), desc=label, unit="task", disable=not self.show_progress) as bar:
-            for ref in refs:
-                yield self.ray.get(ref)
+        with tqdm(total=total, desc=label, unit="task", disable=not self.show_progress) as bar:
+            for result in results:
+                yield result
                 bar.update(1)
 
 

@@ -102,6 +102,7 @@ def _vectors_on_ray(
 ) -> Iterable[dict[str, Any]]:
     import pandas as pd
 
+    ray.data.DataContext.get_current().enable_progress_bars = False  # ours counts texts
     per_block = settings.texts_per_call * BLOCKS_PER_WORKER_CALL
     frames = [
         pd.DataFrame({"hash": [text_hash(t) for t in chunk], "text": chunk})
