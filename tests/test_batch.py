@@ -19,14 +19,16 @@ import pytest
 from benchmarks.synthetic.registry import generate, true_pairs, write_registry_csv
 from embeddings.cache import CachedEncoder, EmbeddingCache, text_hash
 from embeddings.encoders import TextRole
-from matcher.batch.dedup import dedup_on_ray, read_registry
-from matcher.batch.encode import encode_into_cache, organisation_texts
+from matcher.batch.dedup import dedup_on_ray, merge_matches, read_registry
+from matcher.batch.encode import encode_into_cache, organisation_texts, store_organisations
 from matcher.cli import main
 from matcher.errors import ConfigError, DataValidationError
 from matcher.names import DuplicateReport, find_duplicates
+from matcher.service import name_record
 from matcher.settings import BatchSettings
 from matcher.sources import load_cluster
 from matcher.taxonomy import load_taxonomy
+from tests.api_fixtures import make_api
 from tests.conftest import DEMO_DIR, HashingEncoder
 
 # small calls and cache transactions, so that a few hundred texts make many of each
@@ -156,6 +158,28 @@ def test_batch_dedup_command_writes_the_pairs_of_a_registry_file(
     expected = find_duplicates(read_registry(tmp_path / "registry.csv")).pairs
     assert len(lines) == len(expected) + 1 and lines[0].startswith("left_id,right_id,score")
     assert f"{len(expected)} pairs written" in capsys.readouterr().err
+
+
+@pytest.mark.ray
+def test_match_groups_found_on_ray_in_the_store_are_merged_undoably(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    service = make_api(tmp_path).service
+    duplicate = (
+        "id,name,kind,country,city,description\n"
+        "ru-waste-2,EkoSort LLC,sme,RU,Saint Petersburg,Sorting of municipal waste\n"
+    )
+    service.import_file("organisations", "organisations.csv", duplicate.encode(), "test")
+    orgs = store_organisations(service.store, service.taxonomy)
+    report = dedup_on_ray([name_record(o) for o in orgs], settings=SMALL)
+    assert [(p.left_id, p.right_id) for p in report.by_decision("match")] == [
+        ("ru-waste", "ru-waste-2")
+    ]
+    (entry,) = merge_matches(service, report, "test")
+    assert (entry.survivor_id, entry.merged_ids) == ("ru-waste", ("ru-waste", "ru-waste-2"))
+    assert not service.store.has("organisations", "ru-waste-2")
+    service.unmerge(entry.merge_id, "test")
+    assert service.store.has("organisations", "ru-waste-2")
 
 
 def test_a_batch_job_without_ray_says_to_install_the_scale_extra(

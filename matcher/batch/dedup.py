@@ -17,17 +17,20 @@ import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from matcher.batch.runtime import ray_session, worker_count
 from matcher.errors import DataValidationError, Problem
-from matcher.names import DuplicateReport, NameRecord, find_duplicates
+from matcher.names import DuplicateReport, MergeEntry, NameRecord, find_duplicates
 from matcher.names.blocking import BlockingConfig, Candidates
 from matcher.names.dedup import ScoredPairs, score_candidates
 from matcher.names.scoring import PreparedRecord, TokenStats, prepare
 from matcher.settings import BatchSettings
+
+if TYPE_CHECKING:  # the actors import this module: not the whole service with them
+    from matcher.service import ClusterService
 
 REGISTRY_COLUMNS = ("id", "name", "country", "city", "identifiers", "website")
 
@@ -164,6 +167,12 @@ class RayScorer:
             for result in results:
                 yield result
                 bar.update(1)
+
+
+def merge_matches(service: ClusterService, report: DuplicateReport, actor: str) -> list[MergeEntry]:
+    """Each group linked by match pairs becomes one record through the service's merge,
+    the first id surviving; each merge is undoable. Review pairs are left to a person."""
+    return [service.merge(list(ids), ids[0], {}, actor) for ids in report.clusters("match")]
 
 
 def read_registry(path: Path) -> list[NameRecord]:

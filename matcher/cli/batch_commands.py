@@ -138,11 +138,10 @@ def _write_pairs(path: Path, rows: list[dict[str, object]]) -> None:
 
 
 def _merge_clusters(args: argparse.Namespace, report: DuplicateReport) -> None:
-    """Each group linked by match pairs becomes one record through the service's merge
-    (the survivor is the first id); review pairs are left to a person."""
+    from matcher.batch.dedup import merge_matches
+
     with open_service(args) as service:
-        for ids in report.clusters("match"):
-            entry = service.merge(list(ids), ids[0], {}, CLI_ACTOR)
+        for entry in merge_matches(service, report, CLI_ACTOR):
             print(f"{entry.merge_id}: {', '.join(entry.merged_ids)} -> {entry.survivor_id}")
 
 
