@@ -150,7 +150,7 @@ class BatchSettings:
 
     ray_address: str | None = None  # an existing cluster; None starts a local Ray here
     num_cpus: int | None = None  # CPUs of the local Ray (None: every core); ignored on a cluster
-    workers: int | None = None  # encoder actors; None: one per CPU Ray has
+    workers: int | None = None  # actors of a job; None: one per CPU Ray has
     texts_per_call: int = 32  # texts an encoder actor gets per call
     cache_write_batch: int = 256  # vectors per embedding-cache transaction (a kill loses less)
     records_per_task: int = 20_000  # names prepared per dedup task

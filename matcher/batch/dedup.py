@@ -2,10 +2,10 @@
 
 `RayScorer` is a `matcher.names.PairScorer`: `find_duplicates` keeps the blocking, the
 decisions (match, review band, non-match) and the report, so a batch job finds exactly the
-pairs the single-process path finds. Names are prepared in tasks of `records_per_task`;
-the prepared slices stay in the object store, every actor reads them all once, and the
-candidate pairs are shared out in slices of `pairs_per_task` (any slice is scored on its
-own, see `score_candidates`).
+pairs the single-process path finds. One actor per worker prepares slices of
+`records_per_task` names; the prepared slices stay in the object store, every actor reads
+them all once, and the candidate pairs are shared out in slices of `pairs_per_task` (any
+slice is scored on its own, see `score_candidates`). The blocking runs in this process.
 
 A registry file for a batch job is a CSV with the columns of `REGISTRY_COLUMNS` (id and
 name required; identifiers separated by ';').

@@ -40,7 +40,7 @@ def register_batch(sub: Sub, add_common: AddCommon) -> None:
 def _ray_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray-address", help="join this Ray cluster (default: start one here)")
     parser.add_argument("--num-cpus", type=_positive, help="CPUs of the local Ray (default: all)")
-    parser.add_argument("--workers", type=_positive, help="encoder actors (default: one per CPU)")
+    parser.add_argument("--workers", type=_positive, help="Ray actors (default: one per CPU)")
 
 
 def _positive(raw: str) -> int:

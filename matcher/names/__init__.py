@@ -1,4 +1,4 @@
-"""Organisation-name matching and deduplication (issue 6).
+"""Organisation-name matching and deduplication.
 
 Normalisation with legal forms kept apart, Cyrillic/Latin transliteration, registry
 identifiers as hard keys, a symmetric pairwise match score, blocked deduplication with an
