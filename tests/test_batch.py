@@ -204,6 +204,8 @@ def test_a_bad_registry_file_names_the_row_and_column(tmp_path: Path) -> None:
         "registry.csv, row 2, column name: empty",
         "registry.csv, row 3, column id: id 'a1' again",
     ]
+    with pytest.raises(ConfigError, match="not found"):
+        read_registry(tmp_path / "absent.csv")
     (tmp_path / "names.csv").write_text("name\nKierto Oy\n", "utf-8")
     with pytest.raises(DataValidationError, match="missing column 'id'"):
         read_registry(tmp_path / "names.csv")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matcher.batch.runtime import ray_session, worker_count
-from matcher.errors import DataValidationError, Problem
+from matcher.errors import ConfigError, DataValidationError, Problem
 from matcher.names import DuplicateReport, MergeEntry, NameRecord, find_duplicates
 from matcher.names.blocking import BlockingConfig, Candidates
 from matcher.names.dedup import ScoredPairs, score_candidates
@@ -178,6 +178,8 @@ def merge_matches(service: ClusterService, report: DuplicateReport, actor: str) 
 def read_registry(path: Path) -> list[NameRecord]:
     """Name records from a registry CSV; a bad file names the row and the column, and
     nothing is returned."""
+    if not path.is_file():
+        raise ConfigError(f"not found: {path}")
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         absent = [c for c in ("id", "name") if c not in (reader.fieldnames or ())]
