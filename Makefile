@@ -33,9 +33,11 @@ demo: build
 test: install browser
 	$(BIN)/python -m pytest
 
-# kill -9 and damaged files against real server processes (marked `fault`, not in `test`)
+# kill -9 and damaged files against real server processes, and several server processes
+# on one store (marked `fault` and `multiprocess`, not in `test`; the PostgreSQL ones need
+# MATCHER_TEST_DATABASE_URL, .ci/run sets it)
 fault: install
-	$(BIN)/python -m pytest -m fault tests/test_faults.py
+	$(BIN)/python -m pytest -m "fault or multiprocess" tests/test_faults.py tests/test_multiprocess.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

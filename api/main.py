@@ -42,6 +42,7 @@ def open_service(settings: AppSettings) -> ClusterService:
         settings.engine, store, settings.seed_dir, detect_language=detect_language
     )
     service.start_upkeep(settings.save_interval)
+    service.start_following()  # other processes' writes to the same store
     return service
 
 

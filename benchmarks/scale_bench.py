@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def run_size(n: int, queries: int, recall_queries: int, seed: int) -> dict[str, 
     out |= measure_writes(engine, cluster, seed)
     out |= measure_pool_recall(engine, cluster, recall_queries, seed)
     out |= measure_persistence(engine, cluster, settings, encoder)
+    shutil.rmtree(folder, ignore_errors=True)
     out["peak_rss_mb"] = round(peak_rss_mb())
     out["load_average"] = round(os.getloadavg()[0], 1)  # other jobs on the machine meanwhile
     return out
@@ -214,13 +216,28 @@ def measure_persistence(
     saved = time.perf_counter() - started
     size = sum(p.stat().st_size for p in settings.index_dir.rglob("*") if p.is_file())
     started, started_cpu = time.perf_counter(), time.process_time()
-    Matchmaker.load(cluster, settings, encoder, load_taxonomy())
+    opened = Matchmaker.load(cluster, settings, encoder, load_taxonomy())
+    opened_s, opened_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
     return {
         "save_s": round(saved, 1),
         "index_on_disk_mb": round(size / 2**20),
         "index_parts_mb": index_parts(settings.index_dir),
-        "open_saved_s": round(time.perf_counter() - started, 1),
-        "open_saved_cpu_s": round(time.process_time() - started_cpu, 1),
+        "open_saved_s": round(opened_s, 1),
+        "open_saved_cpu_s": round(opened_cpu_s, 1),
+        **measure_after_open(opened, cluster),
+    }
+
+
+def measure_after_open(engine: Matchmaker, cluster: Any, count: int = 50) -> dict[str, Any]:
+    """Queries on the engine opened from the saved index: the first one (it pages in the
+    memory-mapped parts and fills the per-write memo) and the following ones."""
+    ids = list(cluster.organisations)[:count]
+    started = time.perf_counter()
+    engine.partners(ids[0], 10)
+    first = 1000 * (time.perf_counter() - started)
+    return {
+        "after_open_first_partners_ms": round(first, 1),
+        "after_open_partners": latency([lambda a=a: engine.partners(a, 10) for a in ids[1:]]),
     }
 
 
@@ -252,10 +269,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = run_size(args.one, args.queries, args.recall_queries, args.seed)
         print(json.dumps(result))
         return
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for size in (int(s) for s in args.sizes.split(",")):
         result = _child(size, args)
         print(json.dumps(result, indent=1))
+        # read again: a run of other sizes may have finished meanwhile
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[str(size)] = result
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")

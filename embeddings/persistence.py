@@ -7,10 +7,16 @@ one, never a mix; the running process may still read (memory-map) the old folder
 is removed only after the switch (on Linux an open or mapped file outlives its name).
 The manifest names the model and dimension, so an index built with another model is
 refused with a clear message rather than silently mixing vector spaces.
+
+Several server processes may share one index folder: the switch (and the removal of the
+version it replaces) happens under an exclusive lock on the folder, and a loader reads
+under a shared one (`index_lock`), so no process removes a version another is still
+reading, and two processes saving at once each leave a whole version current.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -36,6 +42,8 @@ MANIFEST = "manifest.json"
 BACKEND_DIR = "backend"
 CATALOG_ARRAYS = "catalog.npz"
 CATALOG_META = "catalog.json"
+LOCK = "lock"
+BUILD_LOCK = "build.lock"  # held by the process building a new index from scratch
 _SLOT_COLUMNS = ("owner", "field", "ref", "language", "alive")
 _ROW_COLUMNS = ("start", "count", "row_alive")
 
@@ -72,10 +80,24 @@ def saving(index: ChunkIndex, directory: Path, source: dict[str, Any]) -> Iterat
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
         raise
-    previous = current_version(directory)
-    _write_atomically(directory / CURRENT, version.name.encode())
-    if previous is not None and previous != version:
-        shutil.rmtree(previous, ignore_errors=True)
+    with index_lock(directory, exclusive=True):
+        previous = current_version(directory)
+        _write_atomically(directory / CURRENT, version.name.encode())
+        if previous is not None and previous != version:
+            shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def index_lock(directory: Path, exclusive: bool, name: str = LOCK) -> Iterator[None]:
+    """A lock on the index folder shared by every process on this machine (released by
+    the system when a process dies, even by kill -9)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / name, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_version(directory: Path) -> Path | None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import ChunkIndex, Encoder
-from embeddings.persistence import load_index, saving
+from embeddings.persistence import index_lock, load_index, saving
 from matcher.chunking import CAPABILITY_FIELDS
 from matcher.filters import Filters
 from matcher.limits import checked_k
@@ -98,14 +98,17 @@ class Matchmaker:
     ) -> Matchmaker:
         """The saved index (model and dimension checked, files verified) for this cluster;
         organisations changed since it was saved must be applied by the caller."""
-        index, manifest, version = load_index(
-            settings.index_dir, encoder.model_id, encoder.dimension
-        )
+        # under the folder's shared lock: another process's save waits to remove this version
+        with index_lock(settings.index_dir, exclusive=False):
+            index, manifest, version = load_index(
+                settings.index_dir, encoder.model_id, encoder.dimension
+            )
+            lexicon = load_lexicon(version)
+            history = load_history(version)
         taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
         state = RankingState(index, encoder, taxonomy, settings.ranking, detect_language)
         engine = cls(state, settings, "loaded")
-        lexicon = load_lexicon(version) or state.lexicon
-        engine.missing = state.restore(cluster, lexicon, load_history(version))
+        engine.missing = state.restore(cluster, lexicon or state.lexicon, history)
         engine.saved, engine.applied = dict(manifest.source), dict(manifest.source)
         return engine
 

@@ -89,6 +89,26 @@ class IndexFollower:
             log.info("the index caught up: %d change(s) replayed", caught)
             return True
 
+    def catch_up_with_store(self) -> int:
+        """Apply the changes committed since the engine's sequence (by other processes:
+        this one's own writes are applied as they commit); how many there were. A failure
+        is reported and retried like a failed apply."""
+        with self._write_lock:
+            if self.lagging:
+                return 0  # the retrying thread replays from its earlier sequence
+            since = int(self.engine.applied.get("seq", 0))
+            try:
+                if self.store.last_seq() <= since:
+                    return 0
+                return catch_up(self.engine, self.store, self.taxonomy, since=since)
+            except Exception as exc:
+                log.exception("following the store's change log failed; catching up")
+                with self._state_lock:
+                    self._lag_from = since
+                    self._reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        self._start_retrying()
+        return 0
+
     def close(self) -> None:
         self._stop.set()
         if self._retrying is not None:

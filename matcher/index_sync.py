@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from embeddings import CachedEncoder, EmbeddingCache, Encoder, IndexMismatchError, VectorIndexError
 from embeddings.factory import create_encoder
-from embeddings.persistence import current_version
+from embeddings.persistence import BUILD_LOCK, current_version, index_lock
 from matcher.engine import Matchmaker, chunking_of
 from matcher.errors import ConfigError
 from matcher.limits import LONG_TEXT_CHARS
@@ -46,30 +46,64 @@ def open_engine(
     policy: RebuildPolicy = "auto",
 ) -> Matchmaker:
     cached = cached_encoder(settings, encoder)
-    cluster = store.load_cluster(taxonomy)
-    reason = "forced rebuild" if policy == "always" else None
-    if reason is None and current_version(settings.index_dir) is None:
-        reason = "no index yet"
-    if reason is None:
-        try:
-            engine = Matchmaker.load(cluster, settings, cached, taxonomy, detect_language)
-            reason = _stale(engine, store, chunking_of(settings))
-        except IndexMismatchError:
-            raise
-        except VectorIndexError as exc:  # missing, corrupt or half-written: rebuild it
-            reason = f"unusable ({exc})"
-    if reason is None:
-        caught_up = catch_up(engine, store, taxonomy)
-        engine.index_status = f"loaded, {caught_up} change(s) replayed from the store"
+    opening = _Opening(settings, store, taxonomy, cached, detect_language)
+    if policy == "always":
+        return opening.build("forced rebuild")
+    engine, reason = opening.saved()
+    if engine is not None:
         return engine
     if policy == "never":
         raise ConfigError(f"the index at {settings.index_dir} cannot be used: {reason}")
-    log.info("building the index at %s: %s", settings.index_dir, reason)
-    engine = Matchmaker.build(cluster, settings, cached, taxonomy, detect_language)
-    engine.applied = {"store": store.store_id, "seq": store.last_seq()}
-    engine.save()
-    engine.index_status = f"rebuilt at start-up ({reason})"
-    return engine
+    # one process builds; the others opening at the same time wait, then load its index
+    with index_lock(settings.index_dir, exclusive=True, name=BUILD_LOCK):
+        engine, _ = opening.saved()
+        return engine if engine is not None else opening.build(reason)
+
+
+class _Opening:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        store: Store,
+        taxonomy: Taxonomy,
+        encoder: CachedEncoder,
+        detect_language: Callable[[str], str] | None,
+    ) -> None:
+        self.settings, self.store, self.taxonomy = settings, store, taxonomy
+        self.encoder, self.detect_language = encoder, detect_language
+
+    def saved(self) -> tuple[Matchmaker | None, str]:
+        """The saved index caught up with the store, or None and why it cannot be used."""
+        if current_version(self.settings.index_dir) is None:
+            return None, "no index yet"
+        cluster = self.store.load_cluster(self.taxonomy)
+        try:
+            engine = Matchmaker.load(
+                cluster, self.settings, self.encoder, self.taxonomy, self.detect_language
+            )
+        except IndexMismatchError:
+            raise
+        except VectorIndexError as exc:  # missing, corrupt or half-written: rebuild it
+            return None, f"unusable ({exc})"
+        reason = _stale(engine, self.store, chunking_of(self.settings))
+        if reason is not None:
+            return None, reason
+        caught_up = catch_up(engine, self.store, self.taxonomy)
+        engine.index_status = f"loaded, {caught_up} change(s) replayed from the store"
+        return engine, ""
+
+    def build(self, reason: str) -> Matchmaker:
+        log.info("building the index at %s: %s", self.settings.index_dir, reason)
+        # the sequence before the records: a write committed in between is replayed later
+        seq = self.store.last_seq()
+        cluster = self.store.load_cluster(self.taxonomy)
+        engine = Matchmaker.build(
+            cluster, self.settings, self.encoder, self.taxonomy, self.detect_language
+        )
+        engine.applied = {"store": self.store.store_id, "seq": seq}
+        engine.save()
+        engine.index_status = f"rebuilt at start-up ({reason})"
+        return engine
 
 
 def _stale(engine: Matchmaker, store: Store, chunking: str) -> str | None:
@@ -94,7 +128,9 @@ def catch_up(engine: Matchmaker, store: Store, taxonomy: Taxonomy, since: int | 
     take (the store committed it; the engine follows)."""
     start = int(engine.applied.get("seq", 0)) if since is None else since
     changes = store.changes_since(start)
-    source = {"store": store.store_id, "seq": changes[-1].seq if changes else store.last_seq()}
+    # never the store's newest sequence read apart from the changes: a commit between the
+    # two reads would be marked applied without having been read
+    source = {"store": store.store_id, "seq": changes[-1].seq if changes else start}
     touched = list(dict.fromkeys(c.entity_id for c in changes if c.entity == "organisations"))
     present = store.organisations(list(dict.fromkeys([*touched, *engine.missing])), taxonomy)
     for gone in (i for i in touched if i not in present and engine.has_organisation(i)):

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from matcher.consortium import ConsortiumRequest, ConsortiumResult, build_consor
 from matcher.editing import member_edit_problems
 from matcher.engine import EngineInfo, Matchmaker
 from matcher.errors import (
-    ConflictError,
     DataValidationError,
     MatchmakerError,
     NotFoundError,
@@ -38,7 +37,7 @@ from matcher.errors import (
 )
 from matcher.filters import Filters
 from matcher.following import IndexFollower
-from matcher.index_sync import RebuildPolicy, cached_encoder, open_engine
+from matcher.index_sync import RebuildPolicy, cached_encoder, catch_up, open_engine
 from matcher.model import Need, Organisation, Partnership
 from matcher.names import DuplicateReport, MergeEntry, NameIndex, NameRecord, find_duplicates
 from matcher.ranking.state import Prepared
@@ -52,14 +51,14 @@ from matcher.store.codec import need_from_record, org_from_record
 from matcher.store.keys import ApiKey, Role, active_key, verify_key
 from matcher.store.merges import merge_history, merge_organisations, undo_organisation_merge
 from matcher.store.receipts import Receipt, StoredAnswer, recall
-from matcher.store.store import WriteSummary
+from matcher.store.store import WriteMode, WriteSummary
+from matcher.store.watch import ChangeWatcher
 from matcher.taxonomy import Taxonomy, load_taxonomy
-from matcher.upkeep import Upkeep
+from matcher.upkeep import SaveLease, Upkeep
 
 log = logging.getLogger(__name__)
 SEED_ACTOR = "seed"
 AUDIT_FILTERS = frozenset({"actor", "action", "entity", "entity_id"})
-WriteMode = Literal["create", "replace", "upsert"]  # create: 409 if it exists; replace: 404 if not
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,8 @@ class Health:
     status: str  # "ok" or "degraded" (answering, but a part is damaged or behind)
     reasons: tuple[str, ...]  # what is wrong, one line each
     notes: tuple[str, ...]  # what was repaired at start-up
+    applied_seq: int = 0  # the store's change sequence this process's engine holds
+    store_seq: int = 0  # the store's newest change sequence (any process's writes)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class ClusterService:
         # out, so that a name search cannot be used to test a guess of one
         self._names: dict[bool, NameIndex] = {}
         self._upkeep: Upkeep | None = None
+        self._lease = SaveLease(engine.settings.index_dir)
+        self._watcher: ChangeWatcher | None = None
 
     @classmethod
     def open(
@@ -131,17 +134,26 @@ class ClusterService:
     def start_upkeep(self, interval: float) -> None:
         """Save the index now and then (when changed) and compact it when worth it."""
         if self._upkeep is None:
-            self._upkeep = Upkeep(self.engine, interval, lambda: not self.follower.lagging)
+            self._upkeep = Upkeep(self.engine, interval, self._may_save)
             self._upkeep.start()
+
+    def _may_save(self) -> bool:
+        """Not while the index lacks a committed write (it would record a sequence it does
+        not hold), and only in the process that holds the folder's save lease."""
+        return not self.follower.lagging and self._lease.held()
 
     def close(self) -> None:
         """Stop the upkeep and save what changed: the next start then has nothing to replay."""
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         if self._upkeep is not None:
             self._upkeep.stop()
             self._upkeep = None
         self.follower.close()
-        if self.engine.dirty and not self.follower.lagging:
+        if self.engine.dirty and self._may_save():
             self.engine.save()  # a lagging index is not saved: the next start replays it
+        self._lease.release()
         if self.encoder is not None:
             self.encoder.close()
 
@@ -246,8 +258,9 @@ class ClusterService:
         """Degraded when the store cannot be read, the index lags it or the embedding cache
         is damaged (the service still answers, from the store and without the cache)."""
         reasons = []
+        applied, newest = self._seq(), 0
         try:
-            self.store.last_seq()
+            newest = self.store.last_seq()
         except Exception as exc:
             reasons.append(f"the store {self.store.where} cannot be read: {str(exc)[:200]}")
         lag = self.follower.lag
@@ -256,7 +269,8 @@ class ClusterService:
         cache = self.encoder.problem if self.encoder is not None else None
         if cache:
             reasons.append(cache)
-        return Health("degraded" if reasons else "ok", tuple(reasons), self.notes)
+        status = "degraded" if reasons else "ok"
+        return Health(status, tuple(reasons), self.notes, applied, max(newest, applied))
 
     def find_names(self, query: str, k: int = 50, public: bool = False) -> list[str]:
         """Organisation ids whose name matches, whatever the script, spelling or legal form."""
@@ -291,23 +305,18 @@ class ClusterService:
         if editor == Role.MEMBER:
             self._check_member_edit(org)
         prepared = self._prepare([org])  # encoding: no lock held
-        with self._write_lock:
-            self._check_mode("organisations", org.id, mode)
-            seq = self._seq()
-            bound = receipt.bound(org) if receipt is not None else None
-            summary = self.store.write_batch(actor, orgs=[org], receipt=bound)
-            self.follower.follow(seq, lambda: self.engine.apply(prepared, self._source(summary)))
-            self._names.clear()
+        bound = receipt.bound(org) if receipt is not None else None
+        summary = self._commit(
+            lambda: self.store.write_batch(actor, orgs=[org], receipt=bound, mode=mode),
+            lambda done: self.engine.apply(prepared, self._source(done)),
+        )
         return org, summary.created == 1
 
     def delete_organisation(self, org_id: str, actor: str) -> None:
-        with self._write_lock:
-            seq = self._seq()
-            summary = self.store.delete_organisation(org_id, actor)
-            self.follower.follow(
-                seq, lambda: self.engine.remove_organisation(org_id, self._source(summary))
-            )
-            self._names.clear()
+        self._commit(
+            lambda: self.store.delete_organisation(org_id, actor),
+            lambda done: self.engine.remove_organisation(org_id, self._source(done)),
+        )
 
     def _check_member_edit(self, org: Organisation) -> None:
         before = self.store.organisations([org.id], self.taxonomy).get(org.id)
@@ -329,21 +338,18 @@ class ClusterService:
     ) -> tuple[Need, bool]:
         need = need_from_record(record, self.taxonomy)
         self._check_owner(need)
-        with self._write_lock:
-            self._check_mode("needs", need.id, mode)
-            seq = self._seq()
-            bound = receipt.bound(need) if receipt is not None else None
-            summary = self.store.write_batch(actor, needs=[need], receipt=bound)
-            self.follower.follow(seq, lambda: self.engine.upsert_need(need, self._source(summary)))
+        bound = receipt.bound(need) if receipt is not None else None
+        summary = self._commit(
+            lambda: self.store.write_batch(actor, needs=[need], receipt=bound, mode=mode),
+            lambda done: self.engine.upsert_need(need, self._source(done)),
+        )
         return need, summary.created == 1
 
     def delete_need(self, need_id: str, actor: str) -> None:
-        with self._write_lock:
-            seq = self._seq()
-            summary = self.store.delete_need(need_id, actor)
-            self.follower.follow(
-                seq, lambda: self.engine.remove_need(need_id, self._source(summary))
-            )
+        self._commit(
+            lambda: self.store.delete_need(need_id, actor),
+            lambda done: self.engine.remove_need(need_id, self._source(done)),
+        )
 
     def _check_owner(self, need: Need) -> None:
         if need.owner_id and not self.store.has("organisations", need.owner_id):
@@ -355,14 +361,15 @@ class ClusterService:
         """Record a known partnership; False when it was known already (nothing written)."""
         self._known("organisations", link.a)  # NotFoundError before anything is written
         self._known("organisations", link.b)
-        with self._write_lock:
-            seq = self._seq()
-            summary = self.store.write_batch(actor, partnerships=[link])
-            if summary.created:
-                self.follower.follow(
-                    seq, lambda: self.engine.add_partnerships([link], self._source(summary))
-                )
+        summary = self._commit(
+            lambda: self.store.write_batch(actor, partnerships=[link]),
+            lambda done: self._add_links([link], done),
+        )
         return summary.created == 1
+
+    def _add_links(self, links: list[Partnership], summary: WriteSummary) -> None:
+        if summary.created:  # a link known already is not counted twice
+            self.engine.add_partnerships(links, self._source(summary))
 
     def add_feedback(
         self,
@@ -391,13 +398,12 @@ class ClusterService:
             entity, records, filename, self.taxonomy, known, self.detect_language
         )
         prepared = self._prepare(parsed.orgs) if parsed.orgs else None  # no lock held
-        with self._write_lock:
-            seq = self._seq()
-            summary = self.store.write_batch(
+        summary = self._commit(
+            lambda: self.store.write_batch(
                 actor, parsed.orgs, parsed.needs, parsed.links, action="import"
-            )
-            self.follower.follow(seq, lambda: self._apply_import(parsed, prepared, summary))
-            self._names.clear()
+            ),
+            lambda done: self._apply_import(parsed, prepared, done),
+        )
         duplicates = self.duplicates(parsed.orgs) if parsed.orgs else ()
         return ImportReport(
             entity, summary.created, summary.updated, parsed.warnings, duplicates, summary.unchanged
@@ -431,32 +437,54 @@ class ClusterService:
         actor: str,
         receipt: Receipt | None = None,
     ) -> MergeEntry:
+        # the engine follows a merge from the change log: the merged records, the
+        # survivor and the moved links (the survivor's texts are cached: they are the
+        # merged records' own)
         with self._write_lock:
             seq = self._seq()
             entry = merge_organisations(self.store, ids, survivor_id, choose, actor, receipt)
-            self.follower.follow(seq, lambda: self._resync(entry.merged_ids))
+            self.follower.follow(seq, self._catch_up)
         return entry
 
     def unmerge(self, merge_id: str, actor: str, force: bool = False) -> MergeEntry:
         with self._write_lock:
             seq = self._seq()
             entry = undo_organisation_merge(self.store, merge_id, actor, force)
-            self.follower.follow(seq, lambda: self._resync(entry.merged_ids))
+            self.follower.follow(seq, self._catch_up)
         return entry
 
-    def _resync(self, ids: Sequence[str]) -> None:
-        """Bring the engine in line with the store for these organisations and all links
-        (called under the write lock, right after the store changed; the encoding of the
-        survivor is cached: its texts are the merged records' own)."""
-        source = {**self._source(WriteSummary()), "seq": self.store.last_seq()}
-        present = self.store.organisations(list(ids), self.taxonomy)
-        for gone in (i for i in ids if i not in present):
-            if self.engine.has_organisation(gone):
-                self.engine.remove_organisation(gone, source)
-        if present:
-            self.engine.apply(self.engine.prepare(list(present.values())), source)
-        self.engine.set_partnerships(self.store.partnerships(), source)
+    # --- following the store --------------------------------------------------------
+    def _commit(
+        self, write: Callable[[], WriteSummary], apply: Callable[[WriteSummary], None]
+    ) -> WriteSummary:
+        """Commit a write to the store, then bring the engine level with it: by applying
+        what this process prepared when the write is the only change the engine lacks, by
+        catching up from the change log when another process wrote in between."""
+        with self._write_lock:
+            seq = self._seq()
+            summary = write()
+            if summary.seq_before == seq:
+                self.follower.follow(seq, lambda: apply(summary))
+            else:
+                self.follower.follow(seq, self._catch_up)
+            self._names.clear()
+        return summary
+
+    def _catch_up(self) -> None:
+        catch_up(self.engine, self.store, self.taxonomy)
         self._names.clear()
+
+    def start_following(self) -> None:
+        """Follow the store's change log in the background (other processes' writes):
+        LISTEN/NOTIFY on PostgreSQL, a cheap poll on SQLite (matcher.store.watch)."""
+        if self._watcher is None:
+            self._watcher = ChangeWatcher(self.store, self.follow_store)
+            self._watcher.start()
+
+    def follow_store(self) -> None:
+        """Apply the changes other processes committed since the engine's sequence."""
+        if self.follower.catch_up_with_store():
+            self._names.clear()
 
     # --- helpers -----------------------------------------------------------------------
     def _source(self, summary: WriteSummary) -> dict[str, Any]:
@@ -465,17 +493,6 @@ class ClusterService:
     def _seq(self) -> int:
         """The change sequence the engine holds (under the write lock: the store's too)."""
         return int(self.engine.applied.get("seq", 0))
-
-    def _check_mode(self, entity: str, ident: str, mode: WriteMode) -> None:
-        """Under the write lock, against the store: two racing creates cannot both win."""
-        if mode == "upsert":
-            return
-        exists = self.store.has(entity, ident)
-        what = entity[:-1]
-        if mode == "create" and exists:
-            raise ConflictError(f"{what} {ident!r} exists; use PUT to replace it")
-        if mode == "replace" and not exists:
-            raise NotFoundError(what, ident)
 
     def _known(self, entity: str, ident: str) -> None:
         if not self.store.has(entity, ident):

@@ -3,17 +3,50 @@
 Writes reach the in-memory index at once and the store at once; the index files on disk
 follow on this timer (and at shutdown), never inside a request. A crash in between loses
 nothing: the next start replays the store's changes after the saved sequence number.
+
+Several server processes on one machine share the index folder, and each holds the same
+index in memory (each follows the store's change log); one of them saves it, the holder of
+the folder's save lease, so the others do not write the same state again. The lease is a
+lock the system releases when its process ends, even by kill -9: the next process to look
+takes it over.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import IO
 
 from matcher.engine import Matchmaker
 
 log = logging.getLogger(__name__)
+
+
+class SaveLease:
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / "saver.lock"
+        self._handle: IO[bytes] | None = None
+
+    def held(self) -> bool:
+        """Whether this process saves the index (taking the lease when it is free)."""
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")  # noqa: SIM115 (kept open while the lease is held)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                return False
+            self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the file releases the lock
+            self._handle = None
 
 
 class Upkeep:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -27,8 +27,13 @@ class Api:
         return {"X-API-Key": self.keys[role]} if role else {}
 
 
-def make_api(tmp: Path, data: Path = MINI, member_org: str = "ru-housing") -> Api:
+def make_api(
+    tmp: Path, data: Path = MINI, member_org: str = "ru-housing", database_url: str | None = None
+) -> Api:
+    """`database_url`: the store's database (default: a SQLite file in `tmp`)."""
     settings = AppSettings.for_store(tmp / "store", data)
+    if database_url is not None:
+        settings = replace(settings, database_url=database_url)
     store = Store(settings.database_url)
     service = ClusterService.open(settings.engine, store, data, encoder=HashingEncoder())
     app = create_app(settings, open_on_start=False)

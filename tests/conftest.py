@@ -1,17 +1,23 @@
-"""Shared fixtures: a deterministic test encoder, and the real model loaded once."""
+"""Shared fixtures: a deterministic test encoder, the real model loaded once, and the
+store's URL on each database (SQLite always; PostgreSQL when MATCHER_TEST_DATABASE_URL
+names a server, read here only: the tests' edge)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import create_engine, make_url
 
 from embeddings import normalise_rows
 from embeddings.encoders import TextRole
+from matcher.store import sqlite_url
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DIR = REPO / "datasets" / "demo"
@@ -84,3 +90,57 @@ class SlowHashingEncoder(HashingEncoder):
 
         time.sleep(self.seconds_per_text * len(texts))
         return super().encode(texts, role, show_progress)
+
+
+# --- the store on each database -----------------------------------------------------------
+ENV_TEST_DATABASE = "MATCHER_TEST_DATABASE_URL"
+NO_POSTGRES = (
+    f"no PostgreSQL server: set {ENV_TEST_DATABASE} (e.g. "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test); the tests create a database of "
+    "their own on it and drop it at the end"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A database of this test run's own on the server, dropped at the end (None: none)."""
+    server = os.environ.get(ENV_TEST_DATABASE)
+    if not server:
+        yield None
+        return
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"matcher_test_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def empty_postgres(request: pytest.FixtureRequest) -> str:
+    """The run's PostgreSQL database, emptied (skips the test when there is no server)."""
+    url = request.getfixturevalue("postgres_database")
+    if url is None:
+        pytest.skip(NO_POSTGRES)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return str(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store's URL: a file of the test's own, or the emptied PostgreSQL database."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "store" / "store.sqlite")
+    return empty_postgres(request)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    return empty_postgres(request)

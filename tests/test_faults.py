@@ -34,7 +34,8 @@ TAXONOMY = load_taxonomy()
 
 
 class Server:
-    def __init__(self, store_dir: Path) -> None:
+    def __init__(self, store_dir: Path, database_url: str | None = None) -> None:
+        """`database_url`: the store's database (default: the SQLite file in `store_dir`)."""
         self.store_dir = store_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -45,6 +46,8 @@ class Server:
             "MATCHER_SAVE_INTERVAL": "1",
             "HF_HUB_OFFLINE": "1",
         }
+        if database_url is not None:
+            env["MATCHER_DATABASE_URL"] = database_url
         command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
                    "--no-server-header", "--port", str(self.port)]  # fmt: skip
         self.log = open(store_dir.parent / f"server-{self.port}.log", "w")  # noqa: SIM115

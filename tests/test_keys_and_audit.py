@@ -12,8 +12,8 @@ from tests.api_fixtures import Api, make_api
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Api:
-    return make_api(tmp_path)
+def api(tmp_path: Path, store_url: str) -> Api:
+    return make_api(tmp_path, database_url=store_url)
 
 
 def test_a_key_by_its_id_until_it_is_revoked(api: Api) -> None:

@@ -16,8 +16,8 @@ DUPLICATE_CSV = (
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Api:
-    return make_api(tmp_path)
+def api(tmp_path: Path, store_url: str) -> Api:
+    return make_api(tmp_path, database_url=store_url)
 
 
 def _import_duplicate(api: Api) -> dict:  # type: ignore[type-arg]

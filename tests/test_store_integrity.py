@@ -8,6 +8,7 @@ import json
 import math
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,9 @@ from tests.api_fixtures import MINI
 TAXONOMY = load_taxonomy()
 
 
-def seeded(folder: Path) -> Store:
-    store = Store(sqlite_url(folder / "store.sqlite"))
+def seeded(folder: Path, url: str | None = None) -> Store:
+    """The mini cluster in a store: a SQLite file in `folder`, or the database at `url`."""
+    store = Store(url or sqlite_url(folder / "store.sqlite"))
     cluster = load_cluster(MINI, TAXONOMY).cluster
     store.write_batch("seed", list(cluster.organisations.values()), list(cluster.needs.values()))
     return store
@@ -70,8 +72,8 @@ def test_a_record_with_broken_json_is_named(tmp_path: Path) -> None:
         store.needs(TAXONOMY)
 
 
-def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     record = store.org_record("fi-heat") | {"country": "XX"}
     with store.engine.begin() as conn:
         conn.execute(
@@ -82,8 +84,8 @@ def test_a_record_that_is_not_a_valid_organisation_is_named(tmp_path: Path) -> N
         store.load_cluster(TAXONOMY)
 
 
-def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     org = store.organisations(["fi-heat"], TAXONOMY)["fi-heat"]
     before = store.counts()["audit_log"], store.last_seq()
     summary = store.write_batch("test", orgs=[org])
@@ -91,8 +93,8 @@ def test_writing_a_record_again_unchanged_writes_nothing(tmp_path: Path) -> None
     assert (store.counts()["audit_log"], store.last_seq()) == before
 
 
-def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     fund = Organisation("no-inf", "Inf Fund", OrgKind.INVESTOR, "NO", description="x",
                         investor=InvestorFocus(ticket_min_eur=math.inf))  # fmt: skip
     counts = store.counts()
@@ -101,8 +103,8 @@ def test_a_non_finite_number_never_reaches_the_stored_json(tmp_path: Path) -> No
     assert store.counts() == counts
 
 
-def test_concurrent_writers_wait_for_each_other(tmp_path: Path) -> None:
-    store = seeded(tmp_path)
+def test_concurrent_writers_wait_for_each_other(tmp_path: Path, store_url: str) -> None:
+    store = seeded(tmp_path, store_url)
     orgs = list(store.organisations(["fi-heat", "ru-waste"], TAXONOMY).values())
     failures: list[BaseException] = []
 
@@ -121,6 +123,10 @@ def test_concurrent_writers_wait_for_each_other(tmp_path: Path) -> None:
         t.join()
     assert not failures
     assert store.counts()["feedback"] == 90
+    # serialised writers: the change log's numbers were handed out in commit order, one
+    # per change, none reused
+    seqs = [c.seq for c in store.changes_since(0)]
+    assert seqs == sorted(set(seqs)) and len(seqs) >= 2 + 90
 
 
 def test_a_copy_of_a_sound_store_passes_the_check(tmp_path: Path) -> None:
@@ -144,3 +150,50 @@ def test_a_member_key_for_an_unknown_organisation_is_refused(
     assert main([*argv, "--org", "no-such-org"]) == 2
     assert "unknown organisation 'no-such-org'" in capsys.readouterr().err
     assert main([*argv, "--org", "fi-heat"]) == 0
+
+
+def test_a_postgresql_store_missing_a_table_is_one_clear_error(postgres_url: str) -> None:
+    Store(postgres_url).engine.dispose()
+    store = Store(postgres_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE needs"))
+    with pytest.raises(StoreError) as caught:
+        Store(postgres_url).verify()
+    message = str(caught.value)
+    assert "table 'needs' is missing" in message and "\n" not in message
+    assert message.startswith("the store at postgresql+psycopg://")
+
+
+def test_a_follower_reading_during_concurrent_writes_misses_no_change(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Change numbers follow commit order: a reader that keeps reading the changes after
+    the last one it saw, while six writers commit, ends up with every change."""
+    store = seeded(tmp_path, store_url)
+    orgs = list(store.organisations(["fi-heat", "ru-waste"], TAXONOMY).values())
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def follow() -> None:
+        last = store.last_seq()
+        while not done.is_set():
+            for change in store.changes_since(last):
+                seen.add(change.seq)
+                last = max(last, change.seq)
+
+    def writer(n: int) -> None:
+        for i in range(20):
+            store.write_batch(f"w{n}", orgs=[_renamed(orgs[i % 2], f"{n}-{i}")])
+
+    start = store.last_seq()
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    time.sleep(0.2)  # the follower's last round
+    done.set()
+    follower.join()
+    assert seen == {c.seq for c in store.changes_since(start)}

@@ -27,8 +27,8 @@ TWIN = {"text": "digital twin district heating networks", "k": 3}
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Api:
-    return make_api(tmp_path)
+def api(tmp_path: Path, store_url: str) -> Api:
+    return make_api(tmp_path, database_url=store_url)
 
 
 def audit_rows(api: Api, entity_id: str) -> list[dict]:  # type: ignore[type-arg]

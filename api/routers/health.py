@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -22,7 +23,11 @@ class HealthOut(BaseModel):
     vectors: int = 0
     backend: str = ""
     index: str = ""
-    changes: int = 0  # the store's change sequence the index holds
+    changes: int = 0  # the store's change sequence this process's index holds
+    # the store's newest change sequence: above `changes` while this process follows
+    # another's writes (for a moment), or while it catches up after a failure
+    store_changes: int = 0
+    process: int = 0  # the id of the server process that answered (one of several workers)
 
 
 @router.get(
@@ -55,5 +60,7 @@ def health(
         vectors=info.vectors,
         backend=info.backend,
         index=info.index_status,
-        changes=int(service.engine.applied.get("seq", 0)),
+        changes=state.applied_seq,
+        store_changes=state.store_seq,
+        process=os.getpid(),
     )

@@ -14,7 +14,7 @@ from matcher.cli import commands
 from matcher.cli.batch_commands import BATCH_COMMANDS
 from matcher.cli.config import add_common_options, quiet_libraries
 from matcher.cli.registry_commands import REGISTRY_COMMANDS
-from matcher.cli.service_commands import register_keys, register_serve
+from matcher.cli.service_commands import register_db, register_keys, register_serve
 from matcher.config import single_threaded_queries
 from matcher.errors import DataValidationError, MatchmakerError
 
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     registers = (*commands.REGISTRY, *REGISTRY_COMMANDS, *BATCH_COMMANDS)
-    for register in (*registers, register_serve, register_keys):
+    for register in (*registers, register_serve, register_keys, register_db):
         register(sub, add_common_options)
     return parser
 

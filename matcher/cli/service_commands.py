@@ -1,4 +1,5 @@
-"""`matcher serve` (the HTTP service) and `matcher keys` (API keys in the store)."""
+"""`matcher serve` (the HTTP service), `matcher keys` (API keys in the store) and
+`matcher db` (the store's schema)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from pathlib import Path
 from matcher.cli.commands import AddCommon, Sub
 from matcher.cli.config import settings_from
 from matcher.cli.output import as_json, as_table
-from matcher.config import ENV_DATA, ENV_MODEL, ENV_STORE
-from matcher.store import Role, Store, create_key, list_keys, revoke_key
+from matcher.config import ENV_DATA, ENV_DATABASE, ENV_MODEL, ENV_STORE
+from matcher.errors import ConfigError
+from matcher.store import Role, Store, create_key, list_keys, migrate, revoke_key
+from matcher.store.backend import open_engine
 
 CLI_ACTOR = "cli"
+MAX_WORKERS = 32
 
 
 def store_from(args: argparse.Namespace) -> Store:
@@ -25,6 +29,14 @@ def register_serve(sub: Sub, add_common: AddCommon) -> None:
     add_common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (started fresh, never forked); more than one "
+        f"wants a PostgreSQL store ({ENV_DATABASE}), SQLite works but each write is seen by "
+        "the other processes only at their next poll",
+    )
     p.set_defaults(handler=run_serve)
 
 
@@ -37,13 +49,20 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_MODEL] = settings.model
     if args.data:
         os.environ[ENV_DATA] = str(Path(args.data).resolve())
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers must be between 1 and {MAX_WORKERS}, not {args.workers}")
     store = store_from(args)
     store.verify()  # a damaged store is one line and exit 2 here, before the port opens
     _bootstrap_key(store)
+    store.engine.dispose()  # the workers open their own connections
     base = f"http://{args.host}:{args.port}"
-    print(f"serving on {base}  (workbench: {base}/, OpenAPI: {base}/docs)", flush=True)
+    processes = f", {args.workers} processes" if args.workers > 1 else ""
+    print(f"serving on {base}{processes}  (workbench: {base}/, OpenAPI: {base}/docs)", flush=True)
     # a factory string, not an import: the CLI does not depend on the api package; no
-    # `server` header: what runs the service is nobody's business
+    # `server` header: what runs the service is nobody's business. Several workers are
+    # started by uvicorn's supervisor with the `spawn` method (a fresh interpreter each, so
+    # none inherits a forked copy of the model or FAISS), which restarts one that dies;
+    # each opens the store and the saved index and follows the store's change log.
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -51,6 +70,7 @@ def run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info",
         server_header=False,
+        workers=args.workers,
     )
     return 0
 
@@ -105,4 +125,33 @@ def run_keys(args: argparse.Namespace) -> int:
     else:
         revoke_key(store, args.key_id, CLI_ACTOR)
         print(f"revoked {args.key_id}")
+    return 0
+
+
+def register_db(sub: Sub, add_common: AddCommon) -> None:
+    p = sub.add_parser("db", help="the store's schema: its revision, and upgrading it")
+    actions = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    status = actions.add_parser("status", help="the store's schema revision and the newest")
+    upgrade = actions.add_parser(
+        "upgrade", help="bring the schema to the newest revision (opening a store does too)"
+    )
+    for q in (status, upgrade):
+        add_common(q)
+    p.set_defaults(handler=run_db)
+
+
+def run_db(args: argparse.Namespace) -> int:
+    url = settings_from(args).database_url
+    if args.db_command == "status":
+        engine = open_engine(url, json_serializer=None)
+        with engine.connect() as conn:
+            found = migrate.current_revision(conn)
+        engine.dispose()
+        head = migrate.head_revision()
+        state = "up to date" if found == head else "behind: `matcher db upgrade`"
+        print(f"revision {found or 'none'}, newest {head} ({state})")
+        return 0
+    store = Store(url)  # opening upgrades, in one transaction
+    with store.engine.connect() as conn:
+        print(f"{store.where}: revision {migrate.current_revision(conn)}")
     return 0

@@ -17,28 +17,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Connection,
     Text,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     make_url,
     or_,
     select,
-    text,
     type_coerce,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from matcher.errors import DataValidationError, NotFoundError, StoreError
+from matcher.errors import ConflictError, DataValidationError, NotFoundError, StoreError
 from matcher.model import Cluster, Need, Organisation, Partnership
-from matcher.store import schema
+from matcher.store import backend, migrate, schema
 from matcher.store.codec import need_from_record, need_record, org_from_record, org_record
 from matcher.store.receipts import Receipt, remember
 from matcher.taxonomy import Taxonomy
@@ -66,6 +63,15 @@ class WriteSummary:
     deleted: int = 0
     seq: int = 0  # the change sequence number after this write
     unchanged: int = 0  # records given that were already exactly so (nothing written)
+    # the store's change sequence number before this write (under the write lock): when a
+    # follower holds exactly this one, the write is the only change it lacks
+    seq_before: int = 0
+
+
+# How a write treats a record of that id: "create" refuses one that exists (ConflictError),
+# "replace" one that does not (NotFoundError), "upsert" takes both. Checked in the write's
+# transaction, so two processes racing to create one id give one record and one conflict.
+WriteMode = Literal["create", "replace", "upsert"]
 
 
 @dataclass(frozen=True)
@@ -79,13 +85,10 @@ class Change:
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.sqlite = url.startswith("sqlite")
-        options = {"connect_args": {"timeout": 30}} if self.sqlite else {}
-        self.engine = create_engine(url, json_serializer=_standard_json, **options)
-        if self.sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = backend.open_engine(url, _standard_json)
+        self.sqlite = self.engine.dialect.name == "sqlite"
         try:
-            schema.metadata.create_all(self.engine)
+            self._migrate()
             self.store_id = self._identity()
         except SQLAlchemyError as exc:
             raise StoreError(f"the store {self.where} cannot be opened: {_reason(exc)}") from exc
@@ -98,18 +101,23 @@ class Store:
             return f"at {parsed.database}"
         return f"at {parsed.render_as_string(hide_password=True)}"
 
+    def _migrate(self) -> None:
+        """Bring the schema to the newest revision (a look first: the usual open writes
+        nothing and takes no write lock)."""
+        with self.engine.connect() as conn:
+            if not migrate.needs_upgrade(conn):
+                return
+        with self.transaction() as conn:
+            migrate.upgrade(conn, self.where)
+
     def check(self) -> list[str]:
-        """What is wrong with the store's file (SQLite's quick_check; a plain query on
-        other databases); an empty list when nothing is."""
+        """What is wrong with the store (SQLite's quick_check; on PostgreSQL, a missing
+        table); an empty list when nothing is."""
         try:
             with self.engine.connect() as conn:
-                if self.engine.dialect.name != "sqlite":
-                    conn.execute(text("SELECT 1"))
-                    return []
-                rows = [str(r[0]) for r in conn.execute(text("PRAGMA quick_check"))]
+                return backend.integrity_problems(conn, set(schema.metadata.tables))
         except SQLAlchemyError as exc:
             return [_reason(exc)]
-        return [] if rows == ["ok"] else rows[:5]
 
     def verify(self) -> None:
         """Raise StoreError naming what is wrong with the store's file, if anything is."""
@@ -121,7 +129,11 @@ class Store:
     def _identity(self) -> str:
         """A random id written once into the store: what a saved index was built from."""
         table = schema.store_meta
-        with self.transaction() as conn:
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(table.c.value).where(table.c.key == "store_id"))
+        if found is not None:
+            return str(found)
+        with self.transaction() as conn:  # looked again under the write lock: one id ever
             found = conn.scalar(select(table.c.value).where(table.c.key == "store_id"))
             if found is None:
                 found = uuid.uuid4().hex
@@ -130,13 +142,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction. On SQLite it takes the write lock at its start (BEGIN
-        IMMEDIATE): two writers wait for each other instead of one failing with "database
-        is locked" when it tries to write after reading."""
+        """One write transaction, serialised with every other writer of the store in any
+        process (matcher.store.backend): two writers wait for each other instead of one
+        failing, and change sequence numbers are handed out in commit order."""
         with self.engine.begin() as conn:
-            if self.sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            backend.begin_write(conn)
             yield conn
+            backend.end_write(conn)
 
     # --- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -222,22 +234,24 @@ class Store:
         partnerships: Sequence[Partnership] = (),
         action: str = "upsert",
         receipt: Receipt | None = None,
+        mode: WriteMode = "upsert",
     ) -> WriteSummary:
         """Upsert everything given in one transaction: all of it lands, or none of it
         (with the receipt of the request that asked for it, when it carried a key)."""
         outcomes: list[bool | None] = []
         with self.transaction() as conn:
+            before = last_change(conn)
             for org in orgs:
                 row = org_record(org)
+                columns = _org_columns(org)
                 outcomes.append(
-                    _upsert(
-                        conn, schema.organisations, org.id, row, _org_columns(org), actor, action
-                    )
+                    _upsert(conn, schema.organisations, org.id, row, columns, actor, action, mode)
                 )
             for need in needs:
                 row = need_record(need)
+                columns = _need_columns(need)
                 outcomes.append(
-                    _upsert(conn, schema.needs, need.id, row, _need_columns(need), actor, action)
+                    _upsert(conn, schema.needs, need.id, row, columns, actor, action, mode)
                 )
             linked = sum(_add_partnership(conn, link, actor) for link in partnerships)
             summary = WriteSummary(
@@ -245,6 +259,7 @@ class Store:
                 updated=outcomes.count(False),
                 seq=last_change(conn),
                 unchanged=outcomes.count(None) + len(partnerships) - linked,
+                seq_before=before,
             )
             remember(conn, receipt, summary)
         return summary
@@ -253,17 +268,19 @@ class Store:
         self, org_id: str, actor: str, receipt: Receipt | None = None
     ) -> WriteSummary:
         with self.transaction() as conn:
+            before = last_change(conn)
             _delete(conn, schema.organisations, org_id, "organisation", actor)
             remember(conn, receipt, org_id)
             pairs = or_(schema.partnerships.c.a == org_id, schema.partnerships.c.b == org_id)
             if conn.execute(delete(schema.partnerships).where(pairs)).rowcount:
                 record_change(conn, "partnerships", org_id, "delete")
-            return WriteSummary(deleted=1, seq=last_change(conn))
+            return WriteSummary(deleted=1, seq=last_change(conn), seq_before=before)
 
     def delete_need(self, need_id: str, actor: str) -> WriteSummary:
         with self.transaction() as conn:
+            before = last_change(conn)
             _delete(conn, schema.needs, need_id, "need", actor)
-            return WriteSummary(deleted=1, seq=last_change(conn))
+            return WriteSummary(deleted=1, seq=last_change(conn), seq_before=before)
 
     # --- feedback ----------------------------------------------------------------------
     def add_feedback(
@@ -366,15 +383,6 @@ def _decoded(conn: Connection, table: Any, taxonomy: Taxonomy, where: Any = None
     return found
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # the driver begins no transaction of its own; Store.transaction() begins each write
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA synchronous=FULL")  # a committed write survives a power cut
-    cursor.close()
-
-
 def _org_columns(org: Organisation) -> dict[str, Any]:
     return {"name": org.name, "kind": org.kind.value, "country": org.country, "city": org.city}
 
@@ -391,9 +399,15 @@ def _upsert(
     columns: dict[str, Any],
     actor: str,
     action: str,
+    mode: WriteMode = "upsert",
 ) -> bool | None:
     """True: created, False: updated, None: already so (nothing written)."""
     before = conn.scalar(select(table.c.record).where(table.c.id == ident))
+    what = table.name[:-1]
+    if mode == "create" and before is not None:
+        raise ConflictError(f"{what} {ident!r} exists; use PUT to replace it")
+    if mode == "replace" and before is None:
+        raise NotFoundError(what, ident)
     if before == record:
         return None
     values = {**columns, "record": record, "updated_at": now()}
@@ -441,6 +455,7 @@ def _add_partnership(conn: Connection, link: Partnership, actor: str) -> int:
 
 
 def record_change(conn: Connection, entity: str, entity_id: str, op: str) -> None:
+    backend.mark_changed(conn)
     conn.execute(insert(schema.changes).values(at=now(), entity=entity, entity_id=entity_id, op=op))
 
 
