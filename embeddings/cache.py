@@ -172,6 +172,14 @@ class CachedEncoder:
             self._remember(role, {h: known[h] for h in hashes})
         return np.stack([known[h] for h in hashes]).astype(np.float32)
 
+    def uncached(self, texts: Sequence[str], role: TextRole = "passage") -> list[str]:
+        """The texts, each once and in order, that have no sound vector in the cache: what
+        a batch job still has to encode."""
+        distinct = list(dict.fromkeys(texts))
+        hashes = [text_hash(t) for t in distinct]
+        known = self._read(role, sorted(set(hashes)))
+        return [t for t, h in zip(distinct, hashes, strict=True) if h not in known]
+
     def close(self) -> None:
         closing = getattr(self.inner, "close", None)
         if callable(closing):

@@ -39,7 +39,7 @@ from matcher.filters import Filters
 from matcher.following import IndexFollower
 from matcher.index_sync import RebuildPolicy, cached_encoder, catch_up, open_engine
 from matcher.model import Need, Organisation, Partnership
-from matcher.names import MergeEntry, NameIndex, NameRecord, find_duplicates
+from matcher.names import DuplicateReport, MergeEntry, NameIndex, NameRecord, find_duplicates
 from matcher.ranking.state import Prepared
 from matcher.results import AreaScore, ResultList
 from matcher.service_imports import ImportReport, ParsedImport, read_upload, validate_import
@@ -427,18 +427,7 @@ class ClusterService:
         batch = list(everyone.values()) if orgs is None else list(orgs)
         ids = {o.id for o in batch}
         existing = [name_record(o) for i, o in everyone.items() if i not in ids]
-        report = find_duplicates([name_record(o) for o in batch], existing)
-        return tuple(
-            DuplicateOut(
-                p.left_id,
-                p.right_id,
-                round(p.score, 4),
-                p.decision,
-                p.match.reason,
-                p.against_existing,
-            )
-            for p in report.pairs
-        )
+        return duplicates_out(find_duplicates([name_record(o) for o in batch], existing))
 
     def merge(
         self,
@@ -527,6 +516,16 @@ class ClusterService:
         if org.language or self.detect_language is None:
             return org
         return replace(org, language=self.detect_language(org.profile_text()))
+
+
+def duplicates_out(report: DuplicateReport) -> tuple[DuplicateOut, ...]:
+    """A dedup report's pairs as the service shows them (best first)."""
+    return tuple(
+        DuplicateOut(
+            p.left_id, p.right_id, round(p.score, 4), p.decision, p.match.reason, p.against_existing
+        )
+        for p in report.pairs
+    )
 
 
 def name_record(org: Organisation, public: bool = False) -> NameRecord:

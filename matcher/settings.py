@@ -144,3 +144,16 @@ class EngineSettings:
     @property
     def cache_path(self) -> Path:
         return self.store_dir / "embeddings.sqlite"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Batch jobs on Ray (matcher.batch): where they run and how the work is cut."""
+
+    ray_address: str | None = None  # an existing cluster; None starts a local Ray here
+    num_cpus: int | None = None  # CPUs of the local Ray (None: every core); ignored on a cluster
+    workers: int | None = None  # actors of a job; None: one per CPU Ray has
+    texts_per_call: int = 32  # texts an encoder actor gets per call
+    cache_write_batch: int = 256  # vectors per embedding-cache transaction (a kill loses less)
+    records_per_task: int = 20_000  # names prepared per dedup task
+    pairs_per_task: int = 100_000  # candidate pairs scored per dedup task

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
 from matcher.model import Organisation, OrgKind
 from matcher.ranking.facts import OrgFacts
-from matcher.ranking.places import Gazetteer, location_scores
+from matcher.ranking.places import Gazetteer, NamedPlaces, _named, location_scores, words
 from matcher.settings import RankingSettings
 
 
@@ -92,3 +94,44 @@ def test_location_scores_rank_the_place_then_its_surroundings_then_the_country(
     norway = location_scores(facts, rows, gazetteer.named("installatører i Norge"))
     assert norway.tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert location_scores(facts, rows, gazetteer.named("heat pumps")).tolist() == [0.0] * 6
+
+
+def _named_by_trying_every_alias(gazetteer: Gazetteer, text: str) -> NamedPlaces:
+    """The oracle: every alias, longest first, tried at every position left to right."""
+    tokens = words(text)
+    aliases = sorted(
+        ((stems, p) for p in gazetteer.places for stems in p.stems if stems),
+        key=lambda a: -len(a[0]),
+    )
+    taken = [False] * len(tokens)
+    found = []
+    for stems, place in aliases:
+        for start in range(len(tokens) - len(stems) + 1):
+            end = start + len(stems)
+            span = zip(tokens[start:end], stems, strict=True)
+            if not any(taken[start:end]) and all(t.startswith(s) for t, s in span):
+                taken[start:end] = [True] * len(stems)
+                found.append(place)
+    return _named(found)
+
+
+def test_reading_places_by_first_word_equals_trying_every_alias(gazetteer: Gazetteer) -> None:
+    """Texts of whole aliases (overlapping ones side by side), their words inflected, and
+    filler: the indexed reading names the same places in the same order as the oracle."""
+    rng = random.Random(7)
+    aliases = sorted({alias for p in gazetteer.places for alias in p.stems if alias})
+    filler: list[tuple[str, ...]] = [
+        ("district",),
+        ("heating",),
+        ("near",),
+        ("в",),
+        ("области",),
+        ("i",),
+        ("для",),
+    ]
+    multiword = [a for a in aliases if len(a) > 1]
+    for _ in range(500):
+        picked = rng.choices(aliases + multiword + filler, k=rng.randint(1, 8))
+        stems = [s for alias in picked for s in alias]
+        text = " ".join(s + rng.choice(["", "a", "ssa", "ской", "en"]) for s in stems)
+        assert gazetteer.named(text) == _named_by_trying_every_alias(gazetteer, text), text

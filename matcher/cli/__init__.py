@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from matcher.cli import commands
+from matcher.cli.batch_commands import BATCH_COMMANDS
 from matcher.cli.config import add_common_options, quiet_libraries
 from matcher.cli.registry_commands import REGISTRY_COMMANDS
 from matcher.cli.service_commands import register_db, register_keys, register_serve
@@ -22,13 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcher", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in (
-        *commands.REGISTRY,
-        *REGISTRY_COMMANDS,
-        register_serve,
-        register_keys,
-        register_db,
-    ):
+    registers = (*commands.REGISTRY, *REGISTRY_COMMANDS, *BATCH_COMMANDS)
+    for register in (*registers, register_serve, register_keys, register_db):
         register(sub, add_common_options)
     return parser
 

@@ -22,7 +22,14 @@ from rapidfuzz import fuzz
 
 from matcher.names.scoring import PreparedRecord, TokenStats
 
-__all__ = ["BlockingConfig", "BlockingStats", "blocking_keys", "candidate_pairs"]
+__all__ = [
+    "BlockingConfig",
+    "BlockingStats",
+    "Candidates",
+    "blocking_keys",
+    "close_enough",
+    "propose_pairs",
+]
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def _blocks(
     return soft, hard
 
 
-def _close(a: PreparedRecord, b: PreparedRecord, cutoff: float) -> bool:
+def close_enough(a: PreparedRecord, b: PreparedRecord, cutoff: float) -> bool:
     """Cheap test before the full scorer: word order and compounds must not hide a match."""
     return (
         fuzz.token_sort_ratio(a.name.core, b.name.core, score_cutoff=cutoff) > 0
@@ -104,14 +111,28 @@ def _close(a: PreparedRecord, b: PreparedRecord, cutoff: float) -> bool:
     )
 
 
-def candidate_pairs(
+@dataclass(frozen=True)
+class Candidates:
+    """Pairs proposed by the blocking keys and windows, before the fuzzy prefilter."""
+
+    forced: list[tuple[int, int]]  # sharing an identifier or a domain: always scored
+    proposed: list[tuple[int, int]]  # name-only: scored when they pass `close_enough`
+    keys: int
+    skipped_blocks: int
+
+    def stats(self, compared: int) -> BlockingStats:
+        candidates = len(self.forced) + len(self.proposed)
+        return BlockingStats(self.keys, self.skipped_blocks, candidates, compared)
+
+
+def propose_pairs(
     prepared: Sequence[PreparedRecord],
     n_new: int,
     stats: TokenStats,
     config: BlockingConfig | None = None,
-) -> tuple[list[tuple[int, int]], BlockingStats]:
-    """Index pairs (i < j, i a new record) worth scoring; records from `n_new` on are the
-    existing ones, which are not compared with each other."""
+) -> Candidates:
+    """Index pairs (i < j, i a new record) that share a key or a window, sorted; records
+    from `n_new` on are the existing ones, which are not compared with each other."""
     config = config or BlockingConfig()
     soft, hard = _blocks(prepared, stats, config)
     forced = {pair for members in hard.values() for pair in _block_pairs(members, n_new)}
@@ -127,12 +148,4 @@ def candidate_pairs(
     for order in (by_core, by_tail):
         proposed.update(_window_pairs(order, n_new, config.window))
     proposed -= forced
-    kept = [(i, j) for i, j in proposed if _close(prepared[i], prepared[j], config.prefilter)]
-    pairs = sorted(forced) + sorted(kept)
-    block_stats = BlockingStats(
-        keys=len(soft) + len(hard),
-        skipped_blocks=skipped,
-        candidates=len(proposed) + len(forced),
-        compared=len(pairs),
-    )
-    return pairs, block_stats
+    return Candidates(sorted(forced), sorted(proposed), len(soft) + len(hard), skipped)

@@ -13,10 +13,23 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from matcher.names.blocking import BlockingConfig, BlockingStats, candidate_pairs
-from matcher.names.scoring import MatchScore, NameRecord, TokenStats, prepare, score_prepared
+from matcher.names.blocking import (
+    BlockingConfig,
+    BlockingStats,
+    Candidates,
+    close_enough,
+    propose_pairs,
+)
+from matcher.names.scoring import (
+    MatchScore,
+    NameRecord,
+    PreparedRecord,
+    TokenStats,
+    prepare,
+    score_prepared,
+)
 
 __all__ = [
     "DuplicatePair",
@@ -24,8 +37,11 @@ __all__ = [
     "MergeConflictError",
     "MergeEntry",
     "MergeLog",
+    "PairScorer",
+    "ScoredPairs",
     "find_duplicates",
     "merge_records",
+    "score_candidates",
     "undo_merge",
 ]
 
@@ -92,6 +108,63 @@ class DuplicateReport:
         }
 
 
+@dataclass(frozen=True)
+class ScoredPairs:
+    found: list[tuple[int, int, MatchScore]]  # index pairs and their scores, as kept
+    compared: int  # pairs that reached the full scorer
+
+
+def score_candidates(
+    prepared: Sequence[PreparedRecord],
+    forced: Sequence[tuple[int, int]],
+    proposed: Sequence[tuple[int, int]],
+    stats: TokenStats,
+    config: BlockingConfig,
+    include_non_match: bool = False,
+) -> ScoredPairs:
+    """Score every forced pair and the proposed ones that pass the prefilter; non-matches
+    are dropped unless asked for. Any slice of the candidates can be scored on its own."""
+    kept = [(i, j) for i, j in proposed if close_enough(prepared[i], prepared[j], config.prefilter)]
+    found = []
+    for i, j in [*forced, *kept]:
+        result = score_prepared(prepared[i], prepared[j], stats)
+        if include_non_match or result.decision != "non_match":
+            found.append((i, j, result))
+    return ScoredPairs(found, len(forced) + len(kept))
+
+
+class PairScorer(Protocol):
+    """Where the two costly steps of deduplication run (by default, in this process)."""
+
+    def prepare_all(self, records: Sequence[NameRecord]) -> list[PreparedRecord]: ...
+
+    def score_all(
+        self,
+        prepared: Sequence[PreparedRecord],
+        candidates: Candidates,
+        stats: TokenStats,
+        config: BlockingConfig,
+        include_non_match: bool,
+    ) -> ScoredPairs: ...
+
+
+class LocalScorer:
+    def prepare_all(self, records: Sequence[NameRecord]) -> list[PreparedRecord]:
+        return [prepare(r) for r in records]
+
+    def score_all(
+        self,
+        prepared: Sequence[PreparedRecord],
+        candidates: Candidates,
+        stats: TokenStats,
+        config: BlockingConfig,
+        include_non_match: bool,
+    ) -> ScoredPairs:
+        return score_candidates(
+            prepared, candidates.forced, candidates.proposed, stats, config, include_non_match
+        )
+
+
 def find_duplicates(
     records: Sequence[NameRecord],
     existing: Sequence[NameRecord] = (),
@@ -99,24 +172,29 @@ def find_duplicates(
     stats: TokenStats | None = None,
     include_non_match: bool = False,
     config: BlockingConfig | None = None,
+    scorer: PairScorer | None = None,
 ) -> DuplicateReport:
     """Likely duplicates among `records` and between them and `existing` (never all pairs).
 
-    Token rarity comes from `stats` or, by default, from the records and existing ones."""
+    Token rarity comes from `stats` or, by default, from the records and existing ones.
+    `scorer` runs the preparation and the pair scoring elsewhere (matcher.batch: on Ray);
+    the blocking, the decisions and the report are the same wherever they run."""
+    config, scorer = config or BlockingConfig(), scorer or LocalScorer()
     everything = [*records, *existing]
-    prepared = [prepare(r) for r in everything]
+    prepared = scorer.prepare_all(everything)
     stats = stats or TokenStats.from_names(p.name for p in prepared)
-    index_pairs, block_stats = candidate_pairs(prepared, len(records), stats, config)
+    candidates = propose_pairs(prepared, len(records), stats, config)
+    scored = scorer.score_all(prepared, candidates, stats, config, include_non_match)
     pairs = []
-    for i, j in index_pairs:
-        result = score_prepared(prepared[i], prepared[j], stats)
-        if include_non_match or result.decision != "non_match":
-            left, right = everything[i].id, everything[j].id
-            if j < len(records) and right < left:
-                left, right = right, left
-            pairs.append(DuplicatePair(left, right, result, j >= len(records)))
+    for i, j, result in scored.found:
+        left, right = everything[i].id, everything[j].id
+        if j < len(records) and right < left:
+            left, right = right, left
+        pairs.append(DuplicatePair(left, right, result, j >= len(records)))
     pairs.sort(key=lambda p: (-p.score, p.left_id, p.right_id))
-    return DuplicateReport(tuple(pairs), len(records), len(existing), block_stats)
+    return DuplicateReport(
+        tuple(pairs), len(records), len(existing), candidates.stats(scored.compared)
+    )
 
 
 class MergeConflictError(ValueError):

@@ -62,11 +62,17 @@ def words(text: str) -> list[str]:
 class Gazetteer:
     def __init__(self, places: Sequence[Place]) -> None:
         self.places = tuple(places)
-        # longest aliases first, so "south karelia" wins over "karelia"
-        self._aliases = sorted(
-            ((stems, place) for place in places for stems in place.stems),
+        # longest aliases first, so "south karelia" wins over "karelia"; an alias that reads
+        # as no words names nothing
+        aliases = sorted(
+            ((stems, place) for place in places for stems in place.stems if stems),
             key=lambda a: -len(a[0]),
         )
+        # by first stem: a word finds the aliases that may start at it through its own
+        # prefixes (a stem matches every word it begins), not by trying every alias
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...], Place]]] = {}
+        for order, (stems, place) in enumerate(aliases):
+            self._by_first.setdefault(stems[0], []).append((order, stems, place))
 
     @classmethod
     def load(cls, path: Path) -> Gazetteer:
@@ -87,17 +93,28 @@ class Gazetteer:
     def named(self, text: str) -> NamedPlaces:
         """The places a text names (each word is read by one alias at most)."""
         tokens = words(text)
-        taken = np.zeros(len(tokens), dtype=bool)
+        # every alias occurrence, then taken greedily: longer aliases first, left to right
+        occurrences = sorted(self._occurrences(tokens), key=lambda o: (o[0], o[1]))
+        taken = [False] * len(tokens)
         found: list[Place] = []
-        for stems, place in self._aliases:
-            for start in range(len(tokens) - len(stems) + 1):
-                span = slice(start, start + len(stems))
-                if taken[span].any():
-                    continue
-                if all(t.startswith(s) for t, s in zip(tokens[span], stems, strict=True)):
-                    taken[span] = True
-                    found.append(place)
+        for _, start, end, place in occurrences:
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                found.append(place)
         return _named(found)
+
+    def _occurrences(self, tokens: list[str]) -> list[tuple[int, int, int, Place]]:
+        """(alias order, start, end, place) for every alias whose stems begin the words
+        from `start` on."""
+        out = []
+        for start, token in enumerate(tokens):
+            for cut in range(1, len(token) + 1):
+                for order, stems, place in self._by_first.get(token[:cut], ()):
+                    end = start + len(stems)
+                    rest = zip(tokens[start + 1 : end], stems[1:], strict=False)
+                    if end <= len(tokens) and all(t.startswith(s) for t, s in rest):
+                        out.append((order, start, end, place))
+        return out
 
 
 def _named(found: Sequence[Place]) -> NamedPlaces:
