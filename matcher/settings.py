@@ -26,8 +26,9 @@ def _frozen(d: dict[str, float]) -> Mapping[str, float]:
 class PoolSettings:
     """How many candidates each source brings into a query's pool (matcher.ranking.pool).
 
-    Sized so that the pool holds the exact ranking's top 10 in at least 95% of cases at a
-    million organisations (benchmarks/PERFORMANCE.md) while staying a few thousand rows.
+    Sized so that the pool holds at least 95% of the exact ranking's top 10 up to 100,000
+    organisations while staying a few thousand rows; at a million it holds about 78%
+    (benchmarks/PERFORMANCE.md).
     """
 
     # nearest chunks per query vector: at 100,000 organisations 200 kept 0.947 of the exact
