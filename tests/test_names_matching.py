@@ -67,6 +67,19 @@ def test_one_letter_apart_needs_a_second_witness() -> None:
     assert with_city.decision == "match"
 
 
+def test_several_letters_apart_needs_a_shared_website() -> None:
+    """Vartinal / Vartinlu in one city are neighbours in a registry, not a typo."""
+    same_city = match_score(_rec("Vartinal Oy", "FI", "Oulu"), _rec("Vartinlu Oy", "FI", "Oulu"))
+    assert same_city.decision == "review"
+    assert "several letters apart" in same_city.reason
+    site = "https://vartinal.fi"
+    with_site = match_score(
+        NameRecord("a", "Vartinal Oy", "FI", "Oulu", website=site),
+        NameRecord("b", "Vartinlu Oy", "FI", "Oulu", website=site),
+    )
+    assert with_site.decision == "match"
+
+
 def test_same_identifier_is_a_match_and_conflicting_ones_are_not() -> None:
     renamed = match_score(
         _rec("ООО «Северный ветер»", "RU", None, "RU-INN:7707083893"),

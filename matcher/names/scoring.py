@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from matcher.names.identifiers import is_shared_domain, parse_identifiers
 from matcher.names.legal_forms import form_country, forms_compatible
@@ -200,19 +201,20 @@ def _merge_compounds(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _best_sims(a: tuple[str, ...], b: tuple[str, ...]) -> list[float]:
-    """Best similarity of each token of `a` among the tokens of `b` (the scorer's hot loop)."""
+def _best_sims(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[float, str]]:
+    """Best similarity of each token of `a` among the tokens of `b`, with that token (the
+    scorer's hot loop)."""
     exact = set(b)
     fuzzy_pool = [y for y in b if len(y) >= 4 and not y.isdigit()]
     sims = []
     for x in a:
         if x in exact:
-            sims.append(1.0)
+            sims.append((1.0, x))
         elif len(x) < 4 or x.isdigit() or not fuzzy_pool:
-            sims.append(0.0)
+            sims.append((0.0, ""))
         else:
             best = process.extractOne(x, fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80)
-            sims.append(best[1] / 100.0 if best else 0.0)
+            sims.append((best[1] / 100.0, best[0]) if best else (0.0, ""))
     return sims
 
 
@@ -222,25 +224,27 @@ class _Alignment(NamedTuple):
     rare_total: int  # distinctive tokens on this side
     rare_matched: int
     rare_inexact: int  # distinctive tokens found only as a near spelling
+    rare_edits: int  # the most edits between such a token and its near spelling
 
 
 def _align(a: tuple[str, ...], b: tuple[str, ...], stats: TokenStats) -> _Alignment:
     if a == b:
         rare = sum(1 for w in stats.weights(a) if w >= _DISTINCTIVE)
-        return _Alignment(1.0 if a else 0.0, 0, rare, rare, 0)
+        return _Alignment(1.0 if a else 0.0, 0, rare, rare, 0, 0)
     total = covered = 0.0
-    unmatched = rare_total = rare_matched = rare_inexact = 0
-    for w, s in zip(stats.weights(a), _best_sims(a, b), strict=True):
+    unmatched = rare_total = rare_matched = rare_inexact = rare_edits = 0
+    for x, w, (s, near) in zip(a, stats.weights(a), _best_sims(a, b), strict=True):
         total += w
         covered += w * s
         unmatched += s == 0.0
         if w >= _DISTINCTIVE:
             rare_total += 1
             rare_matched += s > 0.0
-            rare_inexact += 0.0 < s < 1.0
-    return _Alignment(
-        covered / total if total else 0.0, unmatched, rare_total, rare_matched, rare_inexact
-    )
+            if 0.0 < s < 1.0:
+                rare_inexact += 1
+                rare_edits = max(rare_edits, OSA.distance(x, near))
+    coverage = covered / total if total else 0.0
+    return _Alignment(coverage, unmatched, rare_total, rare_matched, rare_inexact, rare_edits)
 
 
 _NO_STATS = TokenStats({}, 0)
@@ -263,6 +267,7 @@ def _name_signals(a: PreparedRecord, b: PreparedRecord, stats: TokenStats) -> di
         "rare_total": float(min(al.rare_total, bl.rare_total)),
         "rare_matched": float(al.rare_matched + bl.rare_matched),
         "rare_inexact": float(al.rare_inexact + bl.rare_inexact),
+        "rare_edits": float(max(al.rare_edits, bl.rare_edits)),
     }
 
 
@@ -330,10 +335,13 @@ def _caps(sig: dict[str, float], a: PreparedRecord, b: PreparedRecord) -> tuple[
     if sig["unmatched"] > 0 and not sig["acronym"]:
         return MATCH_THRESHOLD - 0.01, "extra words"
     # One letter apart is a typo as often as another firm ("Enersol" / "Enersoil"): without
-    # a second witness (same city or website) such a pair goes to review.
-    corroborated = (a.city is not None and a.city == b.city) or (
-        a.domain is not None and a.domain == b.domain
-    )
+    # a second witness (same city or website) such a pair goes to review. Two or more edits
+    # apart is rarely a typo and often a neighbour with a similar made-up name; a city holds
+    # thousands of firms in a registry, so only a shared website backs such a pair.
+    same_site = a.domain is not None and a.domain == b.domain
+    corroborated = same_site or (a.city is not None and a.city == b.city)
+    if sig["rare_edits"] > 1 and not same_site:
+        return MATCH_THRESHOLD - 0.01, "rare word spelt several letters apart"
     if sig["rare_inexact"] > 0 and not corroborated:
         return MATCH_THRESHOLD - 0.01, "rare word spelt differently"
     if sig["rare_total"] == 0 and not corroborated:
