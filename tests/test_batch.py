@@ -20,7 +20,13 @@ from benchmarks.synthetic.registry import generate, true_pairs, write_registry_c
 from embeddings.cache import CachedEncoder, EmbeddingCache, text_hash
 from embeddings.encoders import TextRole
 from matcher.batch.dedup import dedup_on_ray, merge_matches, read_registry
-from matcher.batch.encode import encode_into_cache, organisation_texts, store_organisations
+from matcher.batch.encode import (
+    MAX_CALLS_PER_BLOCK,
+    block_size,
+    encode_into_cache,
+    organisation_texts,
+    store_organisations,
+)
 from matcher.cli import main
 from matcher.errors import ConfigError, DataValidationError
 from matcher.names import DuplicateReport, find_duplicates
@@ -125,6 +131,15 @@ def report_rows(report: DuplicateReport) -> list[tuple[str, str, float, str, str
         (p.left_id, p.right_id, p.score, p.decision, p.match.reason, p.against_existing)
         for p in report.pairs
     ]
+
+
+@pytest.mark.parametrize("texts", [1, 100, 1_657, 40_000, 10_000_000])
+def test_encode_blocks_are_whole_calls_shared_out_evenly(texts: int) -> None:
+    size = block_size(texts, workers=2, per_call=32)
+    assert size % 32 == 0 and 32 <= size <= 32 * MAX_CALLS_PER_BLOCK
+    blocks = -(-texts // size)
+    # at least 16 blocks per worker whenever the job has that many calls, else one per call
+    assert blocks >= min(32, -(-texts // 32)) or size == 32 * MAX_CALLS_PER_BLOCK
 
 
 @pytest.mark.ray
