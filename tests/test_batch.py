@@ -27,6 +27,7 @@ from matcher.batch.encode import (
     organisation_texts,
     store_organisations,
 )
+from matcher.batch.runtime import ray_session
 from matcher.cli import main
 from matcher.errors import ConfigError, DataValidationError
 from matcher.names import DuplicateReport, find_duplicates
@@ -208,6 +209,47 @@ def test_a_batch_job_without_ray_says_to_install_the_scale_extra(
         dedup_on_ray(records)
     assert main(["batch", "dedup", "--registry", str(tmp_path / "registry.csv")]) == 2
     assert "install the scale extra" in capsys.readouterr().err
+
+
+class _UnreachableRay:
+    """Stands in for the `ray` module: no Ray in this process, no cluster to join."""
+
+    def __init__(self) -> None:
+        self.inits: list[dict[str, object]] = []
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, **options: object) -> None:
+        self.inits.append(options)
+        if options.get("address") != "local":
+            raise ConnectionError(f"Failed to connect to Ray cluster at {options['address']}")
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_a_cluster_that_cannot_be_joined_is_named_with_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", _UnreachableRay())
+    records, _ = generate(50, seed=1)
+    write_registry_csv(records, tmp_path / "registry.csv")
+    args = ["batch", "dedup", "--registry", str(tmp_path / "registry.csv")]
+    assert main([*args, "--ray-address", "10.0.0.9:6379"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot join the Ray cluster at 10.0.0.9:6379" in err and "RAY_AUTH_MODE=token" in err
+
+
+def test_without_an_address_a_job_starts_its_own_ray_even_beside_a_running_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = _UnreachableRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with ray_session(BatchSettings(num_cpus=2)):
+        pass
+    assert fake.inits and all(o["address"] == "local" for o in fake.inits)
+    assert fake.inits[0]["num_cpus"] == 2
 
 
 def test_a_bad_registry_file_names_the_row_and_column(tmp_path: Path) -> None:

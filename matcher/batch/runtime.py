@@ -34,14 +34,29 @@ def ray_session(settings: BatchSettings) -> Iterator[ModuleType]:
         yield ray
         return
     if settings.ray_address is not None:
-        ray.init(address=settings.ray_address, log_to_driver=False)
+        _join(ray, settings.ray_address)
     else:
+        # "local" starts a Ray of our own even when a cluster runs on this machine (plain
+        # init would join that one, and refuse the CPU count)
         cpus = settings.num_cpus or os.cpu_count() or 1
-        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False)
     try:
         yield ray
     finally:
         ray.shutdown()
+
+
+def _join(ray: ModuleType, address: str) -> None:
+    """Connect to a running cluster, or a ConfigError that names it and says why not."""
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"cannot join the Ray cluster at {address}: {first_line}. A cluster started "
+            "with `ray start` asks for its token: copy ~/.ray/auth_token from the head node "
+            "and set RAY_AUTH_MODE=token (or give --ray-address auto on a node of the cluster)"
+        ) from exc
 
 
 def worker_count(ray: ModuleType, settings: BatchSettings) -> int:
