@@ -44,7 +44,13 @@ class Workbench:
         return [e.text for e in self.all(css)]
 
     def ids(self, css: str) -> list[str]:
-        return [e.get_attribute("data-id") or "" for e in self.all(css)]
+        """The data-id of every match, read in one script inside the page: a list being
+        re-rendered cannot drop a node between finding it and reading it."""
+        script = (
+            "return Array.from(document.querySelectorAll(arguments[0]),"
+            " e => e.getAttribute('data-id') || '')"
+        )
+        return list(self.driver.execute_script(script, css))
 
     def heading(self) -> str:
         return self.one("h1").text
