@@ -101,14 +101,16 @@ def ensure_own_org(key: ApiKey, org_id: str) -> None:
 
 
 def charge(service: ClusterService, key: ApiKey, *texts: str) -> None:
-    """Count the text this call sends to the encoder against the key's budget (429 past it)."""
-    service.charge(key.id, sum(len(t) for t in texts))
+    """Count the query texts this call sends to the encoder against the key's budget (429
+    past it)."""
+    service.charge(key.id, texts)
 
 
-def record_texts(body: OrganisationIn) -> list[str]:
-    """The texts a record sends to the encoder (what its budget counts)."""
+def charge_record(service: ClusterService, key: ApiKey, body: OrganisationIn) -> None:
+    """Count the texts a record sends to the encoder against the key's budget."""
     texts = [body.description, *body.offers, *body.seeks]
-    return texts + [part for doc in body.evidence for part in (doc.title, doc.text)]
+    texts += [part for doc in body.evidence for part in (doc.title, doc.text)]
+    service.charge(key.id, texts, "passage")
 
 
 # --- idempotency keys ---------------------------------------------------------------------

@@ -173,11 +173,14 @@ class CachedEncoder:
         return np.stack([known[h] for h in hashes]).astype(np.float32)
 
     def uncached(self, texts: Sequence[str], role: TextRole = "passage") -> list[str]:
-        """The texts, each once and in order, that have no sound vector in the cache: what
-        a batch job still has to encode."""
+        """The texts, each once and in order, that have no sound vector in memory or in the
+        cache: what the encoder would still have to encode."""
         distinct = list(dict.fromkeys(texts))
         hashes = [text_hash(t) for t in distinct]
-        known = self._read(role, sorted(set(hashes)))
+        known = self._remembered(role, hashes)
+        wanted = sorted(set(hashes) - known.keys())
+        if wanted:
+            known.update(self._read(role, wanted))
         return [t for t, h in zip(distinct, hashes, strict=True) if h not in known]
 
     def close(self) -> None:

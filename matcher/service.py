@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import CachedEncoder, Encoder
+from embeddings.encoders import TextRole
 from matcher.budget import EncoderBudget
 from matcher.consortium import ConsortiumRequest, ConsortiumResult, build_consortium
 from matcher.editing import member_edit_problems
@@ -285,9 +286,14 @@ class ClusterService:
         """The stored answer to an earlier request with this idempotency key, if any."""
         return recall(self.store, actor, key)
 
-    def charge(self, caller: str, chars: int) -> None:
-        """Count text a caller sends to the encoder; RateLimitedError past its budget."""
-        self.budget.charge(caller, chars)
+    def charge(self, caller: str, texts: Sequence[str], role: TextRole = "query") -> None:
+        """Count the text a caller sends to the encoder; RateLimitedError past its budget.
+        A text the embedding cache already holds costs the encoder nothing and is free (a
+        saved search run again, a page reloaded)."""
+        new = self.encoder.uncached(texts, role) if self.encoder is not None else texts
+        chars = sum(len(t) for t in new)
+        if chars:
+            self.budget.charge(caller, chars)
 
     # --- organisations -------------------------------------------------------------------
     def put_organisation(

@@ -150,18 +150,37 @@ def test_a_client_that_guesses_keys_is_held_off(api: Api) -> None:
     assert api.client.get("/v1/needs").status_code == 401  # no key is no attempt
 
 
+def _long_text(n: int) -> dict[str, str]:
+    """A text of nearly the longest size, new for every n (nothing cached)."""
+    return {"text": f"{n}" + " solar" * (MAX_TEXT_CHARS // 6 - 1)}
+
+
 def test_a_key_that_sends_too_much_text_waits_others_do_not(api: Api) -> None:
-    long = {"text": "solar " * (MAX_TEXT_CHARS // 6)}
     investor = api.as_role("investor")
     statuses = [
-        api.client.post("/v1/areas", json=long, headers=investor).status_code
-        for _ in range(ENCODE_BURST_CHARS // len(long["text"]) + 2)
+        api.client.post("/v1/areas", json=_long_text(n), headers=investor).status_code
+        for n in range(ENCODE_BURST_CHARS // MAX_TEXT_CHARS + 2)
     ]
     assert statuses[0] == 200 and statuses[-1] == 429
-    refused = api.client.post("/v1/search", json=long, headers=investor)
+    refused = api.client.post("/v1/search", json=_long_text(-1), headers=investor)
     assert refused.status_code == 429 and "Retry-After" in refused.headers
-    other = api.client.post("/v1/search", json=long, headers=api.as_role("staff"))
+    other = api.client.post("/v1/search", json=_long_text(-1), headers=api.as_role("staff"))
     assert other.status_code == 200
+
+
+def test_a_text_already_encoded_costs_no_budget(api: Api) -> None:
+    """A saved search run again or a page reloaded sends nothing to the encoder."""
+    investor = api.as_role("investor")
+    again = [
+        api.client.post("/v1/search", json=_long_text(7), headers=investor).status_code
+        for _ in range(3 * ENCODE_BURST_CHARS // MAX_TEXT_CHARS)
+    ]
+    assert set(again) == {200}
+    new = [
+        api.client.post("/v1/search", json=_long_text(n), headers=investor).status_code
+        for n in range(100, 100 + ENCODE_BURST_CHARS // MAX_TEXT_CHARS + 2)
+    ]
+    assert new[-1] == 429
 
 
 def _slow_app(tmp_path: Path, release: threading.Event, fail: bool = False) -> TestClient:

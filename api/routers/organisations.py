@@ -11,9 +11,8 @@ from api.deps import (
     ServiceDep,
     StaffKey,
     StaffOrMember,
-    charge,
+    charge_record,
     ensure_own_org,
-    record_texts,
 )
 from api.errors import ApiError
 from api.params import AnyId, Format, K, Limit, Offset, OrgId
@@ -72,7 +71,7 @@ def create_organisation(
     """Create a record (409 when the id exists); with `Idempotency-Key`, a retry of the
     same request gets the first answer."""
     record = body.model_dump(mode="json")
-    charge(service, key, *record_texts(body))
+    charge_record(service, key, body)
     receipt = call.receipt(201, lambda org: org_view(org, key).model_dump(mode="json"))
     org, _ = service.put_organisation(record, key.actor, mode="create", receipt=receipt)
     return org_view(org, key)
@@ -95,7 +94,7 @@ def replace_organisation(
             "the id in the body differs from the path",
             [{"field": "id", "message": f"expected {org_id!r}"}],
         )
-    charge(service, key, *record_texts(body))
+    charge_record(service, key, body)
     org, _ = service.put_organisation(
         body.model_dump(mode="json"), key.actor, mode="replace", editor=key.role
     )

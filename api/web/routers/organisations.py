@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.convert import match_list, org_view
-from api.deps import ServiceDep, charge, ensure_own_org, record_texts
+from api.deps import ServiceDep, charge_record, ensure_own_org
 from api.schemas.matching import FeedbackIn
 from api.schemas.organisations import OrganisationIn
 from api.web.auth import AnyPage, StaffOrMemberPage, Visitor
@@ -123,7 +123,7 @@ def save_profile(
     record = profile_record(form, org_id, current)
     try:
         body = OrganisationIn.model_validate(record)
-        charge(service, who.key, *record_texts(body))
+        charge_record(service, who.key, body)
         service.put_organisation(
             body.model_dump(mode="json"), who.key.actor, mode="replace", editor=who.key.role
         )
