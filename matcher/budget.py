@@ -1,6 +1,7 @@
 """Per-caller budgets: text sent to the encoder per API key, failed key attempts per client.
 
-Both are token buckets kept in memory (per process): a caller may spend a burst at once,
+Both are token buckets kept in memory (per process: with several processes each keeps its
+own, so a key may spend up to that many budgets): a caller may spend a burst at once,
 then as fast as the bucket refills. Spending past it is refused with the seconds to wait,
 never queued, so one caller cannot pile work up in front of everyone else.
 """
