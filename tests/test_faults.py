@@ -121,6 +121,33 @@ def org(ident: str, words: str) -> dict[str, object]:
     }
 
 
+def write_burst(
+    base: str,
+    headers: dict[str, str],
+    prefix: str,
+    acknowledged: list[str],
+    stop: threading.Event,
+    search_every: int = 0,
+) -> None:
+    """One client's writes until `stop` or the server goes away: creates (each acknowledged
+    id noted), a replacement of every third, and a search every `search_every` (0: none)."""
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        for i in range(10_000):
+            if stop.is_set():
+                return
+            ident = f"{prefix}-{i}"
+            try:
+                response = client.post("/v1/organisations", json=org(ident, f"Burst {ident}"))
+                if response.status_code == 201:
+                    acknowledged.append(ident)
+                if i % 3 == 0:
+                    client.put(f"/v1/organisations/{ident}", json=org(ident, f"Again {ident}"))
+                if search_every and i % search_every == 0:
+                    client.post("/v1/search", json={"text": f"burst {ident}", "k": 5})
+            except httpx.HTTPError:
+                return
+
+
 def check_agreement(server: Server, headers: dict[str, str]) -> set[str]:
     """Store = index = audit: the same organisations in the store and in the service, the
     index at the store's last change, every change audited in its own transaction and every
@@ -197,25 +224,13 @@ def test_kill_during_a_burst_of_writes_loses_no_acknowledged_write(store_dir: Pa
     server.wait()
     acknowledged: list[str] = []
     stop = threading.Event()
-
-    def writer(n: int) -> None:
-        with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
-            for i in range(10_000):
-                if stop.is_set():
-                    return
-                ident = f"fi-w{n}-{i}"
-                try:
-                    response = client.post("/v1/organisations", json=org(ident, f"Burst {n} {i}"))
-                    if response.status_code == 201:
-                        acknowledged.append(ident)
-                    if i % 3 == 0:
-                        client.put(f"/v1/organisations/{ident}", json=org(ident, f"Again {n} {i}"))
-                    if i % 5 == 0:
-                        client.post("/v1/search", json={"text": f"burst {n} {i}", "k": 5})
-                except httpx.HTTPError:
-                    return
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads = [
+        threading.Thread(
+            target=write_burst,
+            args=(server.base, headers, f"fi-w{n}", acknowledged, stop, 5),
+        )
+        for n in range(8)
+    ]
     for t in threads:
         t.start()
     time.sleep(6)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from matcher.store import Role, Store, create_key, schema, sqlite_url
 from tests.api_fixtures import MINI
-from tests.test_faults import Server, org
+from tests.test_faults import Server, org, write_burst
 from tests.test_server import free_port
 
 pytestmark = pytest.mark.multiprocess
@@ -133,26 +133,12 @@ def test_a_process_killed_mid_burst_loses_nothing_and_all_agree(
     with servers(store_dir, postgres_url) as (victim, survivor):
         acknowledged: list[str] = []
         stop = threading.Event()
-
-        def writer(n: int, server: Server) -> None:
-            with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
-                for i in range(10_000):
-                    if stop.is_set():
-                        return
-                    ident = f"fi-k{n}-{i}"
-                    try:
-                        answer = client.post("/v1/organisations", json=org(ident, f"Kill {n} {i}"))
-                        if answer.status_code == 201:
-                            acknowledged.append(ident)
-                        if i % 3 == 0:
-                            client.put(f"/v1/organisations/{ident}",
-                                       json=org(ident, f"Again {n} {i}"))  # fmt: skip
-                    except httpx.HTTPError:
-                        return
-
+        targets = [victim if n % 2 else survivor for n in range(6)]
         threads = [
-            threading.Thread(target=writer, args=(n, victim if n % 2 else survivor))
-            for n in range(6)
+            threading.Thread(
+                target=write_burst, args=(s.base, headers, f"fi-k{n}", acknowledged, stop)
+            )
+            for n, s in enumerate(targets)
         ]
         for t in threads:
             t.start()
