@@ -11,6 +11,7 @@ import pytest
 
 from matcher import Cluster, EngineSettings, Filters, Matchmaker, Need, Organisation, OrgKind
 from matcher.model import NeedType, Partnership
+from matcher.ranking.components import min_max
 from matcher.settings import PoolSettings, RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import HashingEncoder
@@ -107,6 +108,29 @@ def test_the_pool_finds_the_exact_top_ten_of_partners_and_needs(engine: Matchmak
         for t in range(5)
     ]  # fmt: skip
     assert np.mean(partners) >= 0.95 and np.mean(needs) >= 0.95
+
+
+def test_a_pooled_match_scores_what_exhaustive_scoring_gives_it(engine: Matchmaker) -> None:
+    """Both read the components' scales over the same reference sample: a row's score does
+    not depend on which other rows joined the pool, so a near tie cannot flip between them."""
+    compared = 0
+    for i in range(0, SIZE, 37):
+        asker = f"org-{i:04d}"
+        exact = {m.org_id: m.score for m in engine.partners(asker, 60, exhaustive=True)}
+        for match in engine.partners(asker, 10):
+            if match.org_id in exact:
+                assert match.score == pytest.approx(exact[match.org_id], abs=1e-6)
+                compared += 1
+    assert compared >= 100
+
+
+def test_the_lowest_reference_row_anchors_a_min_max_scale() -> None:
+    values = np.array([0.2, 0.5, 0.9, 0.1])
+    candidates = np.ones(4, dtype=bool)
+    reference = np.array([True, True, False, False])  # the 0.1 row is not in the sample
+    scaled = min_max(values, candidates, reference)
+    assert scaled.tolist() == pytest.approx([0.0, 0.3 / 0.7, 1.0, 0.0])
+    assert min_max(values, candidates).tolist() == pytest.approx([0.125, 0.5, 1.0, 0.0])
 
 
 def test_a_cluster_with_few_chunks_is_ranked_exactly(cluster: Cluster) -> None:

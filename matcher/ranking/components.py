@@ -51,15 +51,24 @@ def per_owner_mass(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarr
         return np.where(np.isfinite(best), best + MASS_TEMPERATURE * np.log(total), -np.inf)
 
 
-def min_max(values: np.ndarray, candidates: np.ndarray, min_spread: float = 0.02) -> np.ndarray:
-    """Min-max over the candidates, as the engine rescales a small pool: a component whose
-    spread is below `min_spread` is left as it is (blowing noise up to [0, 1] would make
-    it a full-weight signal). Non-finite values become 0."""
-    pool = values[candidates & np.isfinite(values)]
+def min_max(
+    values: np.ndarray,
+    candidates: np.ndarray,
+    reference: np.ndarray | None = None,
+    min_spread: float = 0.02,
+) -> np.ndarray:
+    """Min-max over the candidates: the best candidate becomes 1 and the lowest candidate of
+    the `reference` rows (the pool's fixed sample; every candidate when None) 0, so the scale
+    does not depend on which other rows joined a pool. A component whose spread is below
+    `min_spread` is left as it is (blowing noise up to [0, 1] would make it a full-weight
+    signal). Non-finite values become 0."""
+    finite = candidates & np.isfinite(values)
+    pool = values[finite]
+    sample = values[finite & reference] if reference is not None else pool
     clean = np.where(np.isfinite(values), values, 0.0)
-    if len(pool) < 2 or float(pool.max() - pool.min()) < min_spread:
+    if len(pool) < 2 or len(sample) == 0 or float(pool.max() - sample.min()) < min_spread:
         return np.clip(clean, 0.0, None)
-    low, high = float(pool.min()), float(pool.max())
+    low, high = float(sample.min()), float(pool.max())
     return np.clip((np.where(np.isfinite(values), values, low) - low) / (high - low), 0.0, 1.0)
 
 

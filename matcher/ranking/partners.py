@@ -114,8 +114,8 @@ def partner_signals(state: RankingState, row: int, me: PoolChunks, pool: Pool) -
     candidates = np.isfinite(profile) | np.isfinite(theirs) | np.isfinite(ours)
     candidates &= pool.rows != row
     components = {
-        "profile": min_max(profile, candidates),
-        "fit": min_max(_mean_of_present(theirs, ours), candidates),
+        "profile": min_max(profile, candidates, pool.reference),
+        "fit": min_max(_mean_of_present(theirs, ours), candidates, pool.reference),
     }
     components |= _relational(state, row, pool.rows, chunks, candidates)
     signals = TextSignals(pool.rows, components, np.full(len(pool.rows), -1), candidates)

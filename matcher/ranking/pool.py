@@ -45,12 +45,16 @@ def pool_of(
     areas: tuple[str, ...] = (),
 ) -> Pool:
     """The admitted rows of every source, the priors' leaders and the reference sample;
-    every admitted row (and no source asked) when they hold few chunks."""
+    every admitted row (and no source asked) when they hold few chunks, or when asked to be
+    exhaustive (then with the same reference sample, so that the exact ranking a pool is
+    measured against reads the same scales)."""
     everyone = np.flatnonzero(admitted)
     chunks = int(state.index.catalog.count.view[everyone].sum())
-    if exhaustive or chunks <= settings.exact_chunks or len(everyone) <= settings.sample_rows:
+    if chunks <= settings.exact_chunks or len(everyone) <= settings.sample_rows:
         return Pool(everyone, np.ones(len(everyone), dtype=bool), True)
     sample = _sample(everyone, settings.sample_rows)
+    if exhaustive:  # every row, on the scales a pool of this collection reads
+        return Pool(everyone, np.isin(everyone, sample), True)
     leaders = _leaders(state, admitted, settings.prior_rows, areas)
     found = np.concatenate([*sources(), leaders, sample])
     rows = np.unique(found)
