@@ -156,7 +156,7 @@ class Vectors:
 
 
 def embed(corpus: Corpus, model: str, sample: list[Query]) -> Vectors:
-    encoder = CachedEncoder(create_encoder(model), EmbeddingCache(CACHE))
+    encoder = CachedEncoder(create_encoder(model, workers=None), EmbeddingCache(CACHE))
     texts = [corpus.text(i) for i in range(len(corpus.ids))]
     passages = encoder.encode(texts, "passage", show_progress=True)
     # only the sampled projects are asked: their texts alone in the query role
