@@ -156,7 +156,15 @@ class Vectors:
 
 
 def embed(corpus: Corpus, model: str, sample: list[Query]) -> Vectors:
+    # worker processes on every core; closed when done, or their pool breaks at exit
     encoder = CachedEncoder(create_encoder(model, workers=None), EmbeddingCache(CACHE))
+    try:
+        return _embedded(corpus, encoder, sample)
+    finally:
+        encoder.close()
+
+
+def _embedded(corpus: Corpus, encoder: CachedEncoder, sample: list[Query]) -> Vectors:
     texts = [corpus.text(i) for i in range(len(corpus.ids))]
     passages = encoder.encode(texts, "passage", show_progress=True)
     # only the sampled projects are asked: their texts alone in the query role
