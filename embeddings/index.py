@@ -121,6 +121,15 @@ class ChunkIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         return self.backend.search(queries, n, allowed)
 
+    def candidates(
+        self, queries: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and slots of at least the n nearest live chunks per query, unordered
+        (-1 pads), more where the backend ranks more at no cost, the scores perhaps
+        estimates (see AnnBackend.candidates)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+        return self.backend.candidates(queries, n, allowed)
+
     def vectors(self, slots: np.ndarray) -> np.ndarray:
         if len(slots) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)

@@ -22,6 +22,7 @@ from embeddings.ann import (
     IvfPqParams,
     factory,
 )
+from embeddings.ann.slots import SlotTable
 from embeddings.ann.store import ScalarStore
 
 DIM = 64
@@ -214,6 +215,41 @@ def test_approximate_recall_and_exact_scores(approximate: Pair, data: Data) -> N
         assert len(set(valid.tolist())) == len(valid) and np.all(row[len(valid) :] == -1)
 
 
+@pytest.mark.parametrize("kind", ["exact", *APPROXIMATE])
+def test_candidates_hold_the_nearest_with_scores_near_the_true_ones(data: Data, kind: str) -> None:
+    """A pool that scores its own candidates asks for them unscored: every backend returns
+    at least the k nearest (recall against the oracle), IVF-PQ its codes' wider list with
+    their estimates, never a removed or disallowed id."""
+    ids, vectors, queries = data
+    # through FAISS's selector, not the exact scan of a narrow filter
+    backend = built(kind, ids, vectors, **({} if kind == "exact" else {"exact_filter_limit": 0}))
+    gone = ids[::5]
+    backend.remove(gone)
+    allowed = np.random.default_rng(9).random(ids[-1] + 1) < 0.7
+    exact = factory.build(ids, vectors, "exact")
+    exact.remove(gone)
+    truth = exact.search(queries, 10, allowed)[1]
+    scores, found = backend.candidates(queries, 10, allowed)
+    params = backend.params
+    wanted = 10
+    if isinstance(params, IvfPqParams):
+        wanted = max(10 * params.rerank_factor, params.min_candidates)
+    assert found.shape == (len(queries), wanted)
+    assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]) >= 0.97
+    returned = found[found >= 0]
+    assert not np.isin(returned, gone).any() and allowed[returned].all()
+    true_scores = np.einsum(
+        "qkd,qd->qk",
+        exact.vectors(np.maximum(found, 0).ravel()).reshape(*found.shape, DIM),
+        queries,
+    )
+    error = np.abs(scores - true_scores)[found >= 0]
+    if kind == "ivfpq":  # 4-bit codes of 4 dimensions: estimates, a few hundredths off
+        assert error.mean() < 0.05
+    else:
+        assert error.max() < 1e-5
+
+
 def test_approximate_never_returns_removed_or_disallowed_ids(data: Data) -> None:
     """With the exact-filter limit at 0, filters go through FAISS's selector."""
     ids, vectors, queries = data
@@ -387,3 +423,19 @@ def test_the_factory_refuses_unknown_kinds_params_and_formats(data: Data, tmp_pa
     (tmp_path / "ann.json").write_text(json.dumps({**meta, "kind": "hnsw"}))
     with pytest.raises(VectorIndexError):
         factory.load(tmp_path)  # the files of an exact backend are no HNSW index
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [np.arange(50), 3 * np.arange(1, 51), np.r_[np.arange(20), np.arange(40, 70, 2)]],
+    ids=["at-their-positions", "gapped", "at-their-positions-then-gapped"],
+)
+def test_slot_positions_equal_a_lookup_table(stored: np.ndarray) -> None:
+    """Ids at their own positions are read directly, the others by binary search: both
+    agree with a plain lookup table, and an id never added is -1."""
+    table = SlotTable()
+    table.append(stored.astype(np.int64))
+    where = {int(i): p for p, i in enumerate(stored)}
+    asked = np.random.default_rng(4).integers(-2, int(stored.max()) + 5, 300)
+    expected = [where.get(int(i), -1) for i in asked]
+    assert table.positions(asked).tolist() == expected

@@ -102,6 +102,14 @@ class AnnBackend(Protocol):
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def candidates(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and ids (-1 pads) of at least the k nearest per query, in no promised
+        order, and as many more as the backend ranks anyway at no extra cost; the scores
+        may be the backend's estimates (IVF-PQ: its codes'), not exact cosines."""
+        ...
+
     def vectors(self, ids: np.ndarray) -> np.ndarray: ...
 
     def compacted(self) -> AnnBackend: ...

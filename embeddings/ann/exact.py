@@ -84,6 +84,11 @@ class ExactBackend:
             scores, positions = _scan(queries, stored, flt.mask, k)
         return scores, self._slots.ids_at(positions)
 
+    def candidates(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.search(queries, k, allowed)
+
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         return self._vectors[self._slots.live_positions(as_ids(ids))]  # fancy indexing: a copy
 

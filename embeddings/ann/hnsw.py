@@ -130,6 +130,11 @@ class HnswBackend:
         flat = lib.rev_swig_ptr(storage.get_xb(), count * self.dimension)
         return flat.reshape(count, self.dimension)
 
+    def candidates(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.search(queries, k, allowed)
+
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         positions = self._slots.live_positions(as_ids(ids))
         # fancy indexing copies (safe past the next add); not ndarray.take, which crawls

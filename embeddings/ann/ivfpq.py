@@ -13,7 +13,9 @@ default over-fetch is 8x, 16x past 1M vectors: see factory.DENSE_ABOVE). At
 8M x 384 the RAM part is codes 48 B, FAISS label 8, our id 8 and tombstone 1 per vector,
 plus list overhead: 680 MB measured (85 B/vector); the 8-bit file is 3.1 GB, paged in by
 the OS as queries touch it. Decoding the candidates' rows is most of a query's cost, which
-is why the copy is 8-bit rather than float16 (four times cheaper to decode).
+is why the copy is 8-bit rather than float16 (four times cheaper to decode), and why
+`candidates` skips it: a caller that scores its own candidates (the ranking's pool) takes
+the codes' whole ranked list with their estimates and decodes only what it keeps.
 
 The coarse quantiser is flat up to a few thousand lists. Assigning 8M vectors costs
 n x nlist dot products: with nlist ~ sqrt(n) (2048 at 8M) that is a few minutes of BLAS,
@@ -38,6 +40,7 @@ from embeddings.ann.base import (
     as_matrix,
     check_allowed,
     check_k,
+    ids_or_padding,
     params_from_meta,
     read_meta,
     require_faiss,
@@ -125,24 +128,46 @@ class IvfPqBackend:
         if k == 0 or flt.count == 0:
             pad = (len(queries), k)
             return np.full(pad, -np.inf, np.float32), np.full(pad, -1, np.int64)
-        if flt.mask is not None and flt.count <= self.params.exact_filter_limit:
-            kept = np.flatnonzero(flt.mask)
+        kept = self._exactly_searched(flt)
+        if kept is not None:
             scores, positions = search_subset(queries, kept, self._store.gather(kept), k)
         else:
-            scores, positions = self._rescored(queries, self._candidates(queries, k, flt), k)
+            scores, positions = self._rescored(queries, self._candidates(queries, k, flt)[1], k)
         return scores, self._slots.ids_at(positions)
 
-    def _candidates(self, queries: np.ndarray, k: int, flt: Filter) -> np.ndarray:
-        """Positions ranked by the PQ codes; more lists are probed as the filter narrows,
-        so that about as many allowed vectors are scanned as without it."""
+    def candidates(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The PQ codes' `rerank_factor` x k best with the codes' estimated scores, not
+        re-scored: the FAISS scan ranks that many anyway, and re-scoring here would decode
+        vectors that a caller scoring its own candidates decodes again."""
+        queries, k = as_matrix(queries, self.dimension, "queries"), check_k(k)
+        flt = self._slots.filter(check_allowed(allowed))
+        if k == 0 or flt.count == 0 or self._exactly_searched(flt) is not None:
+            return self.search(queries, k, allowed)
+        single_thread_search()
+        scores, positions = self._candidates(queries, k, flt)
+        return ids_or_padding(self._slots.ids_at(positions), scores)
+
+    def _exactly_searched(self, flt: Filter) -> np.ndarray | None:
+        """The allowed positions, when a filter allows few enough to score them all."""
+        if flt.mask is None or flt.count > self.params.exact_filter_limit:
+            return None
+        return np.flatnonzero(flt.mask)
+
+    def _candidates(
+        self, queries: np.ndarray, k: int, flt: Filter
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Estimated scores and positions ranked by the PQ codes; more lists are probed as
+        the filter narrows, so that about as many allowed vectors are scanned as without it."""
         lib = require_faiss()
         share = flt.count / self._slots.size
         nprobe = min(self.params.nlist, math.ceil(self.params.nprobe / share))
         selector = flt.selector()  # held here: the search parameters keep a raw pointer
         params = lib.SearchParametersIVF(nprobe=nprobe, sel=selector)
         fetch = max(k * self.params.rerank_factor, self.params.min_candidates)
-        _, positions = self._index.search(queries, fetch, params=params)
-        return np.asarray(positions, dtype=np.int64)
+        scores, positions = self._index.search(queries, fetch, params=params)
+        return scores, np.asarray(positions, dtype=np.int64)
 
     def _rescored(
         self, queries: np.ndarray, candidates: np.ndarray, k: int
