@@ -224,7 +224,7 @@ def _affinity(given: FeatureInput, rows: np.ndarray) -> dict[str, np.ndarray]:
     countries = facts.country.view[rows].astype(np.int64)
     return out | {
         "asker_kind": np.full(len(rows), float(kind)),
-        "kind_share": state.kinds.share(kind, kinds, facts.kinds_present(), held_kinds),
+        "kind_share": state.kinds.share(kind, kinds, state.kinds_present(), held_kinds),
         "country_lift": state.countries.lift(
             int(facts.country.view[asker]), countries, held_countries
         ),

@@ -155,6 +155,8 @@ class CoParticipation:
     def degrees(self, rows: np.ndarray, held: Group = NO_GROUP) -> np.ndarray:
         """Distinct partners of each of `rows`, without the held-out project's links."""
         out = self.degree.view[rows].copy()
+        if len(held.members) == 0:
+            return out
         for member in np.intersect1d(rows, held.members).tolist():
             out[rows == member] -= len(self._lost_links(member, held))
         return out

@@ -234,7 +234,7 @@ def _asker_components(
         "ties": saturating(graph.ties(asker, rows, group)),
         "graph": graph.common_partners(asker, rows, group) if "graph" in names else np.zeros(size),
         "kind_fit": state.kinds.fit(
-            int(facts.kind.view[asker]), kinds, facts.kinds_present(), held_kinds
+            int(facts.kind.view[asker]), kinds, state.kinds_present(), held_kinds
         ),
         "same_country": (facts.country.view[rows] == facts.country.view[asker]).astype(np.float64),
     }

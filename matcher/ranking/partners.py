@@ -159,7 +159,7 @@ def _relational(
         "areas": facts.area_jaccard(row, rows),
         "graph": graph.common_partners(row, rows),
         "popularity": log_share(graph.degrees(rows), candidates),
-        "kind_fit": state.kinds.fit(int(facts.kind.view[row]), kinds, facts.kinds_present()),
+        "kind_fit": state.kinds.fit(int(facts.kind.view[row]), kinds, state.kinds_present()),
         "same_country": (facts.country.view[rows] == facts.country.view[row]).astype(np.float64),
         "track_record": log_share(
             evidence_counts(state, rows, chunks, no_evidence_held), candidates

@@ -233,6 +233,10 @@ class RankingState:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[return-value]
 
+    def kinds_present(self) -> np.ndarray:
+        """Which organisation kinds the live rows hold (counted once per write)."""
+        return self.memo("kinds_present", self.facts.kinds_present)
+
     def chunks(self, org: Organisation) -> list[TextChunk]:
         """The organisation's chunks as this index splits them (in slot order)."""
         return chunks_of(org, self.settings.passage_words)
