@@ -26,14 +26,19 @@ def _frozen(d: dict[str, float]) -> Mapping[str, float]:
 class PoolSettings:
     """How many candidates each source brings into a query's pool (matcher.ranking.pool).
 
-    Sized so that the pool holds at least 95% of the exact ranking's top 10 up to 100,000
-    organisations while staying a few thousand rows; at a million it holds about 78%
+    Sized so that the pool holds at least 95% of the exact ranking's top 10 up to a million
+    organisations while stage two scores a couple of thousand rows at most
     (benchmarks/PERFORMANCE.md).
     """
 
-    # nearest chunks per query vector: at 100,000 organisations 200 kept 0.947 of the exact
+    # nearest chunks per query vector (the IVF-PQ backend of the largest collections returns
+    # 16 times as many, unscored): at 100,000 organisations 200 kept 0.947 of the exact
     # partner top 10, 300 kept 0.96 for about 3 ms more, 400 kept 0.97 for 8 ms more
     semantic_chunks: int = 300
+    # rows the first cut keeps of those only the vector index found (every other source's
+    # rows join whole): at a million organisations 400 kept 0.91 of the exact partner top
+    # 10, 1,200 kept 0.953 at 52 ms, 1,600 kept 0.963 at 60 ms
+    semantic_rows: int = 1200
     lexical_chunks: int = 200  # best BM25 chunks
     graph_rows: int = 100  # rows sharing most partners with the asker (all its partners join)
     prior_rows: int = 50  # most linked and most proven rows, overall and in the wanted areas

@@ -11,7 +11,10 @@ import pytest
 
 from matcher import Cluster, EngineSettings, Filters, Matchmaker, Need, Organisation, OrgKind
 from matcher.model import NeedType, Partnership
+from matcher.ranking.admitted import admitted_rows
 from matcher.ranking.components import min_max
+from matcher.ranking.partners import _pool as partners_pool
+from matcher.ranking.partners import own_chunks
 from matcher.settings import PoolSettings, RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import HashingEncoder
@@ -108,6 +111,45 @@ def test_the_pool_finds_the_exact_top_ten_of_partners_and_needs(engine: Matchmak
         for t in range(5)
     ]  # fmt: skip
     assert np.mean(partners) >= 0.95 and np.mean(needs) >= 0.95
+
+
+def test_the_first_cut_keeps_the_exact_top_ten(cluster: Cluster) -> None:
+    """The vector index's rows ranked on the chunks it returned alone, cut from about 200
+    to 120, still hold the rows that exhaustive scoring puts in the top 10."""
+    engine = engine_with(cluster, replace(SMALL_POOL, semantic_rows=120))
+    rng = np.random.default_rng(2)
+    found = [
+        overlap(engine.partners(f"org-{i:04d}", 10).ids(),
+                engine.partners(f"org-{i:04d}", 10, exhaustive=True).ids())
+        for i in range(0, SIZE, 37)
+    ]  # fmt: skip
+    for t in range(len(TOPICS)):
+        text = words(rng, t, 4)
+        found.append(
+            overlap(engine.search(text, 10).ids(), engine.search(text, 10, exhaustive=True).ids())
+        )
+    for t in range(5):
+        need = f"n{t}"
+        found.append(
+            overlap(
+                engine.need_matches(need, 10).ids(),
+                engine.need_matches(need, 10, exhaustive=True).ids(),
+            )
+        )
+    assert np.mean(found) >= 0.95
+
+
+def test_the_first_cut_keeps_only_its_best_rows_of_the_nearest(cluster: Cluster) -> None:
+    """With a cut of 25 rows the pool is the uncut pool less the found rows it ranks worst:
+    a subset, smaller by all but 25 of the rows only the vector index brought."""
+    pools = []
+    for rows in (25, 10 * SIZE):
+        state = engine_with(cluster, replace(SMALL_POOL, semantic_rows=rows))._state
+        row = state.row("org-0007")
+        admitted = admitted_rows(state, Filters(), {"org-0007"})
+        pools.append(set(partners_pool(state, row, own_chunks(state, row), admitted, False).rows))
+    cut, uncut = pools
+    assert cut < uncut and len(uncut) - len(cut) > 25
 
 
 def test_a_pooled_match_scores_what_exhaustive_scoring_gives_it(engine: Matchmaker) -> None:

@@ -153,7 +153,9 @@ def signals_of(setup: Setup, i: int, exhaustive: bool | None = None) -> TextSign
     if case.asker is not None:
         admitted[case.asker] = False
     exact = setup.exhaustive if exhaustive is None else exhaustive
-    pool = text_pool(state, arrays, admitted, case.asker, stats, case.holdout, exact)
+    settings = state.settings  # the first cut weighs as the engine's default ranking does
+    weights = settings.need_weights if case.asker is not None else settings.search_weights
+    pool = text_pool(state, arrays, admitted, case.asker, stats, case.holdout, exact, weights)
     return text_signals(state, arrays, pool, stats, case.asker, case.holdout)
 
 

@@ -96,7 +96,7 @@ def text_signals(
     holdout: Holdout = NO_HOLDOUT,
     names: Collection[str] = TEXT_COMPONENTS,
 ) -> TextSignals:
-    chunks = PoolChunks.gather(state, pool.rows)
+    chunks = PoolChunks.of_pool(state, pool)
     size = len(pool.rows)
     masked = chunks.ref_mask(holdout.ref_codes(state))
     usable = chunks.field_mask(state, CAPABILITY_FIELDS) & ~masked

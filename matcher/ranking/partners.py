@@ -22,7 +22,7 @@ from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.chunks import PoolChunks
 from matcher.ranking.components import log_share, min_max, per_owner_max
 from matcher.ranking.hybrid import TextSignals, combined, evidence_counts, weighted_names
-from matcher.ranking.pool import Pool, graph_rows, nearest_rows, pool_of
+from matcher.ranking.pool import Found, Pool, graph_rows, nearest_slots, pool_of
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
 from matcher.scoring import ChunkSet
@@ -65,15 +65,17 @@ def _pool(
     state: RankingState, row: int, me: PoolChunks, admitted: np.ndarray, exhaustive: bool
 ) -> Pool:
     settings = state.settings.pool
+    weights = state.settings.partner_weights
     return pool_of(
         state,
         admitted,
-        lambda: [
-            nearest_rows(state, me.vectors, settings.semantic_chunks, admitted),
-            graph_rows(state, row, settings.graph_rows),
-        ],
+        lambda: Found(
+            [graph_rows(state, row, settings.graph_rows)],
+            nearest_slots(state, me.vectors, settings.semantic_chunks, admitted),
+        ),
         settings,
         exhaustive,
+        first_cut=lambda sketch: combined(partner_signals(state, row, me, sketch).signals, weights),
     )
 
 
@@ -106,7 +108,7 @@ class PartnerScoring:
 
 def partner_signals(state: RankingState, row: int, me: PoolChunks, pool: Pool) -> PartnerScoring:
     """Every partner component for every pool row."""
-    chunks = PoolChunks.gather(state, pool.rows)
+    chunks = PoolChunks.of_pool(state, pool)
     sims = chunks.dot(me.vectors)
     profile = _best_over(state, me, chunks, sims, PROFILE_FIELDS, PROFILE_FIELDS, len(pool.rows))
     theirs = _best_over(state, me, chunks, sims, {SEEK}, CAPABILITY_FIELDS, len(pool.rows))

@@ -28,7 +28,15 @@ from matcher.ranking.hybrid import (
 from matcher.ranking.learned import learned_scores, need_model
 from matcher.ranking.lexicon import Statistics
 from matcher.ranking.places import NO_PLACES, Gazetteer, NamedPlaces
-from matcher.ranking.pool import Pool, graph_rows, lexical_rows, nearest_rows, pool_of
+from matcher.ranking.pool import (
+    FirstCut,
+    Found,
+    Pool,
+    graph_rows,
+    lexical_rows,
+    nearest_slots,
+    pool_of,
+)
 from matcher.ranking.state import RankingState
 from matcher.results import Explanation, Match, ResultList, TextPair
 
@@ -93,7 +101,7 @@ def score_text(
     blocked = (query.asking_org_id,) if query.asking_org_id else ()
     admitted = admitted_rows(state, filters, blocked)
     stats = state.lexicon.statistics(terms)
-    pool = text_pool(state, arrays, admitted, asker, stats, NO_HOLDOUT, exhaustive)
+    pool = text_pool(state, arrays, admitted, asker, stats, NO_HOLDOUT, exhaustive, weights)
     signals = text_signals(state, arrays, pool, stats, asker, names=list(weights))
     return Scoring(arrays, signals, weights, asker)
 
@@ -124,22 +132,39 @@ def text_pool(
     stats: Statistics,
     holdout: Holdout = NO_HOLDOUT,
     exhaustive: bool = False,
+    weights: Mapping[str, float] | None = None,
 ) -> Pool:
-    """The candidate pool of a text query (held-out chunks never bring a row in)."""
+    """The candidate pool of a text query (held-out chunks never bring a row in); with
+    `weights`, the rows the vector index finds are first cut by the hybrid they weight."""
     settings = state.settings.pool
 
-    def sources() -> list[np.ndarray]:
+    def sources() -> Found:
         held = holdout.slots(state)
         lexical = state.lexicon.candidates(query.terms, settings.lexical_chunks + len(held), stats)
-        found = [
-            nearest_rows(state, query.vector[None, :], settings.semantic_chunks, admitted, held),
-            lexical_rows(state, np.setdiff1d(lexical, held)),
-        ]
+        rows = [lexical_rows(state, np.setdiff1d(lexical, held))]
         if asker is not None:
-            found.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
-        return found
+            rows.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
+        nearest = nearest_slots(
+            state, query.vector[None, :], settings.semantic_chunks, admitted, held
+        )
+        return Found(rows, nearest)
 
-    return pool_of(state, admitted, sources, settings, exhaustive, query.areas)
+    cut = None if weights is None else _hybrid_cut(state, query, stats, asker, holdout, weights)
+    return pool_of(state, admitted, sources, settings, exhaustive, query.areas, cut)
+
+
+def _hybrid_cut(
+    state: RankingState,
+    query: TextQueryArrays,
+    stats: Statistics,
+    asker: int | None,
+    holdout: Holdout,
+    weights: Mapping[str, float],
+) -> FirstCut:
+    names = list(weights)
+    return lambda sketch: combined(
+        text_signals(state, query, sketch, stats, asker, holdout, names), weights
+    )
 
 
 def named_places(state: RankingState, text: str) -> NamedPlaces:
