@@ -19,8 +19,9 @@ from matcher.evaluation.protocol import Case, Protocol, read_queries
 from matcher.ranking.build import build_state
 from matcher.ranking.features import FEATURES, FeatureInput, feature_matrix
 from matcher.ranking.graph import CoParticipation, Group
-from matcher.ranking.hybrid import NO_HOLDOUT
+from matcher.ranking.hybrid import NO_HOLDOUT, text_signals
 from matcher.ranking.pairwise import WalkMatrix, personalised_pagerank, two_hop
+from matcher.ranking.pool import Pool
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import HashingEncoder
@@ -186,3 +187,50 @@ def test_personalised_pagerank_matches_networkx_and_holds_a_project_out() -> Non
     assert personalised_pagerank(walk, graph, 0, held) == pytest.approx(
         personalised_pagerank(WalkMatrix(), rebuilt, 0), abs=1e-9
     )
+
+
+def test_a_candidates_features_do_not_depend_on_the_other_rows_of_its_pool(folder: Path) -> None:
+    """A pool's scales are read over its reference sample: two pools holding the same
+    reference rows (and the rows that set each component's maximum) give a candidate in
+    both the same features, however many other rows the larger one holds."""
+    data = load_cordis(folder)
+    setup = _setup(data, None, folder / "queries.csv")
+    for i in range(0, len(setup.cases), 5):
+        case = setup.cases[i]
+        exact = signals_of(setup, i)
+        usable = np.flatnonzero(exact.candidates)
+        leaders = {int(usable[np.argmax(exact.components[name][usable])]) for name in
+                   ("semantic", "lexical", "popularity", "track_record")}  # fmt: skip
+        rng = np.random.default_rng(i)
+        reference = rng.choice(usable, len(usable) // 3, replace=False)
+        small = np.union1d(reference, [*leaders, *rng.choice(usable, 4, replace=False)])
+        large = np.union1d(small, rng.choice(usable, len(usable) // 2, replace=False))
+        features = [
+            _pool_features(setup, i, exact.rows[rows], exact.rows[reference])
+            for rows in (small, large)
+        ]
+        for org, values in features[0].items():
+            np.testing.assert_allclose(
+                values,
+                features[1][org],
+                rtol=1e-6,
+                atol=1e-9,
+                err_msg=f"{case.query.project_id} {org}",
+            )
+
+
+def _pool_features(
+    setup: Setup, i: int, rows: np.ndarray, reference: np.ndarray
+) -> dict[str, np.ndarray]:
+    case, state = setup.cases[i], setup.state
+    arrays = query_arrays(setup, i)
+    stats = state.lexicon.statistics(
+        arrays.terms, state.lexicon.hidden_texts(case.holdout.slots(state))
+    )
+    pool = Pool(rows, np.isin(rows, reference), False)
+    signals = text_signals(state, arrays, pool, stats, case.asker, case.holdout)
+    positions = np.flatnonzero(signals.candidates)
+    given = FeatureInput(state, arrays, signals, case.asker, case.holdout, state.walk)
+    matrix = feature_matrix(given, positions)
+    ids = state.index.catalog.ids
+    return {ids[int(r)]: matrix[j] for j, r in enumerate(signals.rows[positions])}

@@ -155,7 +155,8 @@ def _recent_text(
     given: FeatureInput, chunks: PoolChunks, dated: np.ndarray, years: np.ndarray, last: np.ndarray
 ) -> np.ndarray:
     """The best cosine of the query to one of the candidate's RECENT_DOCS latest documents,
-    less the typical candidate's best cosine (cosine levels drift with the query)."""
+    less the typical candidate's best cosine (cosine levels drift with the query), read over
+    the pool's reference sample so that it does not depend on which rows joined the pool."""
     size = len(last)
     # rank of each dated chunk's year among its owner's distinct years, latest first
     at = np.flatnonzero(dated)
@@ -173,8 +174,9 @@ def _recent_text(
     if len(keep):
         cosine[keep] = chunks.index.vectors(chunks.slots[keep]) @ given.query.vector
     best = per_owner_max(cosine, chunks.position, size)
-    typical = given.signals.best_cosine
-    candidates = given.signals.candidates
+    typical, candidates = given.signals.best_cosine, given.signals.candidates
+    if given.signals.reference is not None and (candidates & given.signals.reference).any():
+        candidates = candidates & given.signals.reference
     low = float(np.median(typical[candidates])) if typical is not None and candidates.any() else 0.0
     return np.where(np.isfinite(best), best - low, np.nan)
 

@@ -85,6 +85,7 @@ class TextSignals:
     best_chunk: np.ndarray  # slot of each row's best semantic match, -1 when none
     candidates: np.ndarray  # rows that may be ranked: usable text, admitted, not the asker
     best_cosine: np.ndarray | None = None  # that match's cosine
+    reference: np.ndarray | None = None  # the pool's reference sample (None: every row)
 
 
 def text_signals(
@@ -114,7 +115,7 @@ def text_signals(
     found = np.maximum(best, 0)
     best_slot = np.where(best >= 0, chunks.slots[found] if len(found) else best, -1)
     best_cosine = np.where(best >= 0, cosine[found] if len(found) else 0.0, 0.0)
-    return TextSignals(pool.rows, components, best_slot, candidates, best_cosine)
+    return TextSignals(pool.rows, components, best_slot, candidates, best_cosine, pool.reference)
 
 
 @dataclass(frozen=True)
