@@ -12,7 +12,10 @@ scored), and saving and re-opening the index.
     python benchmarks/scale_bench.py --sizes 1000,10000,100000,1000000
 
 Prints each size's figures and writes benchmarks/results/scale_bench.json (one entry per
-size, merged with the sizes already there).
+size, merged with the sizes already there). Building a million takes about half an hour:
+`--keep DIR` saves each size's engine under DIR/<size>, and `--saved DIR` opens it again
+and measures the queries and the pool's recall only; `--semantic-rows N` changes how many
+rows the pool's first cut keeps (stored as "<size> semantic_rows=N", beside the default's).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,7 @@ from embeddings import ChunkIndex
 from matcher.config import single_threaded_queries
 from matcher.engine import Matchmaker
 from matcher.filters import Filters
-from matcher.settings import EngineSettings
+from matcher.settings import EngineSettings, RankingSettings
 from matcher.taxonomy import load_taxonomy
 
 RESULTS = Path(__file__).parent / "results" / "scale_bench.json"
@@ -100,14 +104,29 @@ def overlap(pooled: list[str], exact: list[str]) -> float:
     return len(set(pooled) & set(exact)) / max(len(exact), 1)
 
 
-def run_size(n: int, queries: int, recall_queries: int, seed: int) -> dict[str, Any]:
+def engine_settings(folder: Path, semantic_rows: int | None) -> EngineSettings:
+    """The engine's defaults, with the first cut's depth changed when asked."""
+    ranking = RankingSettings()
+    if semantic_rows is not None:
+        ranking = replace(ranking, pool=replace(ranking.pool, semantic_rows=semantic_rows))
+    return EngineSettings(store_dir=folder, ranking=ranking)
+
+
+def run_size(
+    n: int,
+    queries: int,
+    recall_queries: int,
+    seed: int,
+    keep: Path | None = None,
+    semantic_rows: int | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {"organisations": n}
     started = time.perf_counter()
     cluster = synthetic_cluster(n, seed)
     out["generate_s"] = round(time.perf_counter() - started, 1)
     encoder = TimedEncoder(TopicEncoder())
-    folder = Path(tempfile.mkdtemp(prefix="scale-bench-"))
-    settings = EngineSettings(store_dir=folder)
+    folder = keep / str(n) if keep else Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    settings = engine_settings(folder, semantic_rows)
     memory_before = rss_mb()
     started = time.perf_counter()
     engine = Matchmaker.build(cluster, settings, encoder, load_taxonomy())
@@ -121,9 +140,38 @@ def run_size(n: int, queries: int, recall_queries: int, seed: int) -> dict[str, 
     out |= measure_writes(engine, cluster, seed)
     out |= measure_pool_recall(engine, cluster, recall_queries, seed)
     out |= measure_persistence(engine, cluster, settings, encoder)
-    shutil.rmtree(folder, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
     out["peak_rss_mb"] = round(peak_rss_mb())
     out["load_average"] = round(os.getloadavg()[0], 1)  # other jobs on the machine meanwhile
+    return out
+
+
+def run_saved(
+    n: int,
+    queries: int,
+    recall_queries: int,
+    seed: int,
+    saved: Path,
+    semantic_rows: int | None = None,
+) -> dict[str, Any]:
+    """The queries and the pool's recall on the engine a `--keep` run saved for this size."""
+    cluster = synthetic_cluster(n, seed)
+    encoder = TimedEncoder(TopicEncoder())
+    started = time.perf_counter()
+    engine = Matchmaker.load(
+        cluster, engine_settings(saved / str(n), semantic_rows), encoder, load_taxonomy()
+    )
+    out: dict[str, Any] = {
+        "organisations": n,
+        "opened_saved_s": round(time.perf_counter() - started, 1),
+    }
+    info = engine.info()
+    out |= {"vectors": info.vectors, "backend": info.backend}
+    single_threaded_queries()
+    out |= measure_queries(engine, cluster, queries, seed)
+    out |= measure_pool_recall(engine, cluster, recall_queries, seed)
+    out["load_average"] = round(os.getloadavg()[0], 1)
     return out
 
 
@@ -143,7 +191,7 @@ def measure_queries(engine: Matchmaker, cluster: Any, count: int, seed: int) -> 
     engine.encode_queries(texts)  # the texts' vectors are cached: the engine's own time
     for call in (lambda: engine.partners(askers[0]), lambda: engine.search(texts[0])):
         call()  # warm
-    index = engine.index  # the raw vector search the engine builds on
+    index = engine.index  # the raw vector search the engine's pool asks for
     vectors = engine.encode_queries(texts)
     chunks = engine.settings.ranking.pool.semantic_chunks
     mine = [index.vectors(_slots(index, a)) for a in askers]
@@ -153,8 +201,8 @@ def measure_queries(engine: Matchmaker, cluster: Any, count: int, seed: int) -> 
         "need_matches": latency(
             [lambda i=i: engine.need_matches(needs[i % len(needs)], 10) for i in range(count)]
         ),
-        "raw_search": latency([lambda v=v: index.search(v, chunks) for v in vectors]),
-        "raw_partners": latency([lambda m=m: index.search(m, chunks) for m in mine]),
+        "raw_search": latency([lambda v=v: index.candidates(v, chunks) for v in vectors]),
+        "raw_partners": latency([lambda m=m: index.candidates(m, chunks) for m in mine]),
     }
 
 
@@ -263,10 +311,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--recall-queries", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="save each size's engine under DIR/<size>")
+    parser.add_argument("--saved", type=Path, help="measure the engines a --keep run saved")
+    parser.add_argument("--semantic-rows", type=int, help="rows the pool's first cut keeps")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
     args = parser.parse_args(argv)
     if args.one:
-        result = run_size(args.one, args.queries, args.recall_queries, args.seed)
+        common = (args.one, args.queries, args.recall_queries, args.seed)
+        if args.saved:
+            result = run_saved(*common, args.saved, args.semantic_rows)
+        else:
+            result = run_size(*common, args.keep, args.semantic_rows)
+        if args.semantic_rows is not None:
+            result["semantic_rows"] = args.semantic_rows
         print(json.dumps(result))
         return
     for size in (int(s) for s in args.sizes.split(",")):
@@ -274,7 +331,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(result, indent=1))
         # read again: a run of other sizes may have finished meanwhile
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        results[str(size)] = result
+        # a --saved run measures queries only: the size's build and persistence figures stay
+        key = (
+            str(size)
+            if args.semantic_rows is None
+            else f"{size} semantic_rows={args.semantic_rows}"
+        )
+        results[key] = {**results.get(key, {}), **result} if args.saved else result
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
@@ -282,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _child(size: int, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--one", str(size), "--queries", str(args.queries),
                "--recall-queries", str(args.recall_queries), "--seed", str(args.seed)]  # fmt: skip
+    for name in ("keep", "saved", "semantic_rows"):
+        if getattr(args, name) is not None:
+            command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
