@@ -32,7 +32,7 @@ class PoolSettings:
     """
 
     # nearest chunks per query vector (the IVF-PQ backend of the largest collections returns
-    # 16 times as many, unscored): at 100,000 organisations 200 kept 0.947 of the exact
+    # 16 times as many, not re-scored): at 100,000 organisations 200 kept 0.947 of the exact
     # partner top 10, 300 kept 0.96 for about 3 ms more, 400 kept 0.97 for 8 ms more
     semantic_chunks: int = 300
     # rows the first cut keeps of those only the vector index found (every other source's
