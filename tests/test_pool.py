@@ -5,16 +5,19 @@ and writes change the next answer without a rebuild."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 
 from matcher import Cluster, EngineSettings, Filters, Matchmaker, Need, Organisation, OrgKind
 from matcher.model import NeedType, Partnership
+from matcher.ranking import partners
 from matcher.ranking.admitted import admitted_rows
 from matcher.ranking.components import min_max
 from matcher.ranking.partners import _pool as partners_pool
 from matcher.ranking.partners import own_chunks
+from matcher.ranking.pool import FirstCut, Pool
 from matcher.settings import PoolSettings, RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import HashingEncoder
@@ -139,17 +142,37 @@ def test_the_first_cut_keeps_the_exact_top_ten(cluster: Cluster) -> None:
     assert np.mean(found) >= 0.95
 
 
-def test_the_first_cut_keeps_only_its_best_rows_of_the_nearest(cluster: Cluster) -> None:
-    """With a cut of 25 rows the pool is the uncut pool less the found rows it ranks worst:
-    a subset, smaller by all but 25 of the rows only the vector index brought."""
+def test_the_first_cut_keeps_only_its_best_rows_of_the_nearest(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cut of 25 rows the pool is the uncut pool less the rows only the vector index
+    brought that the cut ranks worst: exactly 25 of those stay, each scored by the cut at
+    least as high as every one dropped."""
+    seen: dict[str, np.ndarray] = {}
+    real = partners.pool_of
+
+    def spying(*args: Any, first_cut: FirstCut, **kwargs: Any) -> Pool:
+        def cut(sketch: Pool) -> np.ndarray:
+            assert sketch.sketch is not None
+            seen["rows"], seen["scores"] = sketch.rows, first_cut(sketch)
+            seen["near"] = ~sketch.sketch.whole
+            return seen["scores"]
+
+        return real(*args, first_cut=cut, **kwargs)
+
+    monkeypatch.setattr(partners, "pool_of", spying)
     pools = []
     for rows in (25, 10 * SIZE):
         state = engine_with(cluster, replace(SMALL_POOL, semantic_rows=rows))._state
         row = state.row("org-0007")
         admitted = admitted_rows(state, Filters(), {"org-0007"})
         pools.append(set(partners_pool(state, row, own_chunks(state, row), admitted, False).rows))
+        if rows == 25:
+            near, scores = seen["rows"][seen["near"]], seen["scores"][seen["near"]]
     cut, uncut = pools
-    assert cut < uncut and len(uncut) - len(cut) > 25
+    assert cut < uncut
+    kept = np.isin(near, list(cut))
+    assert kept.sum() == 25 and scores[kept].min() >= scores[~kept].max()
 
 
 def test_a_pooled_match_scores_what_exhaustive_scoring_gives_it(engine: Matchmaker) -> None:
