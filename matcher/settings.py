@@ -40,6 +40,14 @@ class PoolSettings:
     # 10, 1,200 kept 0.953 at 52 ms, 1,600 kept 0.963 at 60 ms
     semantic_rows: int = 1200
     lexical_chunks: int = 200  # best BM25 chunks
+    # postings walked for them, rarest terms first: the lexical source's cost at any size
+    lexical_postings: int = 100_000
+    # A need's ranking leans on the lexical mass (weight 0.31 against search's 0.15), and at
+    # a million organisations many rows match its words about as well: walking 100,000
+    # postings for 200 chunks kept 0.933 of the exact need top 10, 400,000 for 600 kept
+    # 0.977 (benchmarks/PERFORMANCE.md), a few milliseconds of a need query's ~0.8 s.
+    need_lexical_chunks: int = 600
+    need_lexical_postings: int = 400_000
     graph_rows: int = 100  # rows sharing most partners with the asker (all its partners join)
     prior_rows: int = 50  # most linked and most proven rows, overall and in the wanted areas
     # the random reference sample the components' scales are read over (the median of 256

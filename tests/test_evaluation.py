@@ -103,7 +103,7 @@ def test_the_lexicon_scores_as_bm25_counting_a_shared_text_once() -> None:
     slots = np.arange(len(texts))
     assert bm25(lexicon, QUERY, slots) == pytest.approx(bm25_oracle(texts, QUERY))
     best = lexicon.candidates(
-        lexicon.query_terms(QUERY), 2, lexicon.statistics(lexicon.query_terms(QUERY))
+        lexicon.query_terms(QUERY), 2, lexicon.statistics(lexicon.query_terms(QUERY)), 100_000
     )
     assert set(best.tolist()) <= set(
         np.argsort(-np.asarray(bm25_oracle(texts, QUERY)))[:3].tolist()

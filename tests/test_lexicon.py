@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.ranking import lexicon as lexicon_module
 from matcher.ranking import postings
 from matcher.ranking.lexicon import Lexicon
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
@@ -34,9 +33,9 @@ def exact_scores(lexicon: Lexicon) -> np.ndarray:
     return lexicon.scores(terms, np.arange(len(TEXTS)), lexicon.statistics(terms))
 
 
-def candidates(lexicon: Lexicon, n: int) -> list[int]:
+def candidates(lexicon: Lexicon, n: int, postings: int = 100_000) -> list[int]:
     terms = lexicon.query_terms(QUERY)
-    return sorted(lexicon.candidates(terms, n, lexicon.statistics(terms)).tolist())
+    return sorted(lexicon.candidates(terms, n, lexicon.statistics(terms), postings).tolist())
 
 
 def test_candidates_are_the_exact_best_chunks_when_the_budget_allows() -> None:
@@ -55,10 +54,9 @@ def test_removed_chunks_are_never_candidates() -> None:
     assert not set(best) & set(candidates(lexicon, len(TEXTS)))
 
 
-def test_a_tight_budget_walks_the_rarest_terms_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tight_budget_walks_the_rarest_terms_first() -> None:
     lexicon = built()
-    monkeypatch.setattr(lexicon_module, "CANDIDATE_POSTINGS", 5)
-    found = candidates(lexicon, len(TEXTS))
+    found = candidates(lexicon, len(TEXTS), postings=5)
     # "seasonal" (3 postings) fits, "borehole"/"storage" would pass the budget: only the
     # three storage chunks are reached, never the 40 chunks the common words share
     assert found == [40, 41, 42]
@@ -96,7 +94,7 @@ def test_a_loaded_lexicon_keeps_changing_like_a_fresh_one(
         )
         scores = other.scores(terms, np.asarray(live), stats)
         assert scores == pytest.approx(fresh.scores(fresh_terms, np.arange(len(live)), fresh_stats))
-        found = other.candidates(terms, 4, stats)
+        found = other.candidates(terms, 4, stats, 100_000)
         assert set(found.tolist()) <= set(live) and len(found) == 4
         # the text held by two live chunks (40 and its copy) is hidden only with both
         assert len(other.hidden_texts(np.asarray([40]))) == 0

@@ -33,9 +33,6 @@ from matcher.ranking.postings import Postings, TextCopies
 # little (low idf) and would cost a pass over a large part of the collection per query.
 # Chunks reached through rarer terms or the other pool sources still get its exact score.
 COMMON_TERM_POSTINGS = 200_000
-# Postings walked per query for candidates, rarest terms first (one term is always walked
-# when it is not common): the cost of the lexical pool source, whatever the collection size.
-CANDIDATE_POSTINGS = 100_000
 # Asked for more than this share of all chunks, scores come from the postings, not from
 # each chunk's own terms.
 POSTINGS_SHARE = 8
@@ -205,18 +202,17 @@ class Lexicon:
         out[~self.alive.view] = 0.0
         return out
 
-    def candidates(self, query: QueryTerms, n: int, stats: Statistics) -> np.ndarray:
+    def candidates(self, query: QueryTerms, n: int, stats: Statistics, postings: int) -> np.ndarray:
         """Up to n live chunks with the best BM25 over the query's most informative terms:
-        the rarest first, while their postings fit CANDIDATE_POSTINGS (so a query costs
-        the same at any collection size; chunks reached only through the common terms
-        left out still get their exact score when another source brings them in)."""
+        the rarest first, while their postings fit the `postings` budget (so a query costs
+        the same at any collection size; one term is always walked when it is not common;
+        chunks reached only through the terms left out still get their exact score when
+        another source brings them in)."""
         idf = self._idf(stats)
         found_slots, found_parts, walked = [], [], 0
         lengths = self.postings.sizes(query.ids)
         for i in np.argsort(lengths, kind="stable").tolist():
-            if lengths[i] > COMMON_TERM_POSTINGS or (
-                walked and walked + lengths[i] > CANDIDATE_POSTINGS
-            ):
+            if lengths[i] > COMMON_TERM_POSTINGS or (walked and walked + lengths[i] > postings):
                 break
             slots, tf = self.postings.get(int(query.ids[i]))
             norm = self._norm(slots, stats)

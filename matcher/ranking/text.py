@@ -140,7 +140,12 @@ def text_pool(
 
     def sources() -> Found:
         held = holdout.slots(state)
-        lexical = state.lexicon.candidates(query.terms, settings.lexical_chunks + len(held), stats)
+        chunks, postings = (
+            (settings.need_lexical_chunks, settings.need_lexical_postings)
+            if asker is not None
+            else (settings.lexical_chunks, settings.lexical_postings)
+        )
+        lexical = state.lexicon.candidates(query.terms, chunks + len(held), stats, postings)
         rows = [lexical_rows(state, np.setdiff1d(lexical, held))]
         if asker is not None:
             rows.append(graph_rows(state, asker, settings.graph_rows, holdout.group))
