@@ -45,7 +45,8 @@ class PoolSettings:
     # A need's ranking leans on the lexical mass (weight 0.31 against search's 0.15), and at
     # a million organisations many rows match its words about as well: walking 100,000
     # postings for 200 chunks kept 0.933 of the exact need top 10, 400,000 for 600 kept
-    # 0.977 (benchmarks/PERFORMANCE.md), a few milliseconds of a need query's ~0.8 s.
+    # 0.977 (benchmarks/PERFORMANCE.md); need queries timed alike with either depth there
+    # (their graph walk dominates). A search keeps the cheaper depth.
     need_lexical_chunks: int = 600
     need_lexical_postings: int = 400_000
     graph_rows: int = 100  # rows sharing most partners with the asker (all its partners join)
