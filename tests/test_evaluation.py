@@ -24,9 +24,11 @@ from matcher.ranking.affinity import KindAffinity
 from matcher.ranking.graph import CoParticipation, Group
 from matcher.ranking.lexicon import EMPTY, Lexicon, text_key
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
-from matcher.settings import RankingSettings
+from matcher.settings import PoolSettings, RankingSettings
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import REPO, HashingEncoder
+
+BUDGET = PoolSettings().lexical_postings  # the lexical source's walk, as the engine sets it
 
 REAL = REPO.parent / "shared" / "data" / "cordis-cleantech"
 CACHE = REPO / "var" / "cordis" / "embeddings.sqlite"
@@ -103,7 +105,7 @@ def test_the_lexicon_scores_as_bm25_counting_a_shared_text_once() -> None:
     slots = np.arange(len(texts))
     assert bm25(lexicon, QUERY, slots) == pytest.approx(bm25_oracle(texts, QUERY))
     best = lexicon.candidates(
-        lexicon.query_terms(QUERY), 2, lexicon.statistics(lexicon.query_terms(QUERY)), 100_000
+        lexicon.query_terms(QUERY), 2, lexicon.statistics(lexicon.query_terms(QUERY)), BUDGET
     )
     assert set(best.tolist()) <= set(
         np.argsort(-np.asarray(bm25_oracle(texts, QUERY)))[:3].tolist()

@@ -11,6 +11,9 @@ import pytest
 from matcher.ranking import postings
 from matcher.ranking.lexicon import Lexicon
 from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
+from matcher.settings import PoolSettings
+
+BUDGET = PoolSettings().lexical_postings  # the lexical source's walk, as the engine sets it
 
 COMMON = "district heating network"
 TEXTS = [
@@ -33,7 +36,7 @@ def exact_scores(lexicon: Lexicon) -> np.ndarray:
     return lexicon.scores(terms, np.arange(len(TEXTS)), lexicon.statistics(terms))
 
 
-def candidates(lexicon: Lexicon, n: int, postings: int = 100_000) -> list[int]:
+def candidates(lexicon: Lexicon, n: int, postings: int = BUDGET) -> list[int]:
     terms = lexicon.query_terms(QUERY)
     return sorted(lexicon.candidates(terms, n, lexicon.statistics(terms), postings).tolist())
 
@@ -94,7 +97,7 @@ def test_a_loaded_lexicon_keeps_changing_like_a_fresh_one(
         )
         scores = other.scores(terms, np.asarray(live), stats)
         assert scores == pytest.approx(fresh.scores(fresh_terms, np.arange(len(live)), fresh_stats))
-        found = other.candidates(terms, 4, stats, 100_000)
+        found = other.candidates(terms, 4, stats, BUDGET)
         assert set(found.tolist()) <= set(live) and len(found) == 4
         # the text held by two live chunks (40 and its copy) is hidden only with both
         assert len(other.hidden_texts(np.asarray([40]))) == 0
