@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.columns import Column
+from matcher.ranking.pair_years import PairYears
 
 EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -36,11 +37,16 @@ NO_GROUP = Group()
 
 class CoParticipation:
     def __init__(self) -> None:
+        # rows filled at once (a build, an open): sorted neighbours and link counts as one
+        # CSR array set, built in numpy (a dict per row cost seconds at a million rows)
+        self._starts = np.zeros(1, dtype=np.int64)
+        self._cols = EMPTY
+        self._counts = np.zeros(0)
+        # rows changed since: their whole {partner: links}, shadowing the arrays
         self._links: dict[int, dict[int, int]] = {}
         self.degree = Column(np.float64)  # row -> distinct partners
-        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # row -> sorted neighbours
-        # (low row, high row) -> {year: links that year}: when a pair last worked together
-        self.years: dict[tuple[int, int], dict[int, int]] = {}
+        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # changed row -> sorted
+        self.years = PairYears()  # when each pair last worked together
         self.changes = 0  # one more per change: derived matrices key on it
         # every link change as it came (pair and count): a matrix of the whole graph is
         # summed from these in numpy, never walked out of the dicts in Python
@@ -81,12 +87,12 @@ class CoParticipation:
         keys, summed = _summed(np.concatenate([a, b]) * size + np.concatenate([b, a]),
                                np.concatenate([counts, counts]))  # fmt: skip
         ones, others = np.divmod(keys, size)
-        if not self._links:  # a graph filled at once (a build, an open): one dict per row
+        if self._empty():  # a graph filled at once (a build, an open)
             self._fill(ones, others, summed, size)
             return
         change = np.zeros(size)
         for one, other, count in zip(ones.tolist(), others.tolist(), summed.tolist(), strict=True):
-            links = self._links.setdefault(one, {})
+            links = self._editable(one)
             before = links.get(other, 0)
             after = max(before + count, 0)
             if after:
@@ -97,15 +103,25 @@ class CoParticipation:
             self._arrays.pop(one, None)
         self.degree.view[:size] += change
 
+    def _empty(self) -> bool:
+        return len(self._cols) == 0 and not self._links
+
+    def _editable(self, row: int) -> dict[int, int]:
+        """The row's links as a dict that a change may edit (taken from the arrays once)."""
+        links = self._links.get(row)
+        if links is None:
+            cols, counts = self.neighbours(row)
+            links = self._links[row] = dict(
+                zip(cols.tolist(), counts.astype(np.int64).tolist(), strict=True)
+            )
+        return links
+
     def _fill(self, ones: np.ndarray, others: np.ndarray, counts: np.ndarray, size: int) -> None:
-        """Links into an empty graph, `ones` sorted: each row's dict built in one call."""
+        """Links into an empty graph, `ones` sorted and `others` sorted within each row."""
         positive = counts > 0
         ones, others, counts = ones[positive], others[positive], counts[positive]
-        rows, starts = np.unique(ones, return_index=True)
-        bounds = [*starts.tolist()[1:], len(ones)]
-        other_list, count_list = others.tolist(), counts.tolist()
-        for row, start, end in zip(rows.tolist(), starts.tolist(), bounds, strict=True):
-            self._links[row] = dict(zip(other_list[start:end], count_list[start:end], strict=True))
+        self._starts = np.searchsorted(ones, np.arange(size + 1)).astype(np.int64)
+        self._cols, self._counts = others.astype(np.int64), counts.astype(np.float64)
         self.degree.view[:size] += np.bincount(ones, minlength=size)
 
     def _count_years(
@@ -113,30 +129,39 @@ class CoParticipation:
     ) -> None:
         """Per pair and year, the links done that year (read before the links change: a
         pair whose links are all taken away forgets its years)."""
-        pairs = list(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
-        known = years.tolist() if years is not None else [None] * len(pairs)
-        for pair, times, year in zip(pairs, counts.tolist(), known, strict=True):
-            if year is None or year < 0:
-                if times < 0 and self._links.get(pair[0], {}).get(pair[1], 0) + times <= 0:
-                    self.years.pop(pair, None)
-                continue
-            found = self.years.setdefault(pair, {})
-            found[year] = found.get(year, 0) + times
-            if found[year] <= 0:
-                del found[year]
-            if not found:
-                del self.years[pair]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        if years is not None and self.years.empty and self._empty() and (counts > 0).all():
+            dated = years >= 0
+            self.years.fill(low[dated], high[dated], years[dated], counts[dated])
+            return
+        each_year = years.tolist() if years is not None else [None] * len(low)
+        for one, other, times, year in zip(
+            low.tolist(), high.tolist(), counts.tolist(), each_year, strict=True
+        ):
+            if year is not None and year >= 0:
+                self.years.add(one, other, year, times)
+            elif times < 0 and self._links_between(one, other) + times <= 0:
+                self.years.forget(one, other)
+
+    def _links_between(self, row: int, other: int) -> int:
+        return int(_lookup(*self.neighbours(row), np.asarray([other]))[0])
 
     # --- reading -------------------------------------------------------------------------
     def neighbours(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The row's partners (sorted) and the link count to each."""
         found = self._arrays.get(row)
-        if found is None:
-            links = self._links.get(row, {})
-            cols = np.fromiter(links.keys(), dtype=np.int64, count=len(links))
-            counts = np.fromiter(links.values(), dtype=np.float64, count=len(links))
-            order = np.argsort(cols)
-            found = self._arrays[row] = (cols[order], counts[order])
+        if found is not None:
+            return found
+        links = self._links.get(row)
+        if links is None:  # unchanged since the fill: a slice of the arrays (read only)
+            if row + 1 >= len(self._starts):
+                return EMPTY, np.zeros(0)
+            start, end = self._starts[row], self._starts[row + 1]
+            return self._cols[start:end], self._counts[start:end]
+        cols = np.fromiter(links.keys(), dtype=np.int64, count=len(links))
+        counts = np.fromiter(links.values(), dtype=np.float64, count=len(links))
+        order = np.argsort(cols)
+        found = self._arrays[row] = (cols[order], counts[order])
         return found
 
     def ties(self, row: int, rows: np.ndarray, held: Group = NO_GROUP) -> np.ndarray:
@@ -198,7 +223,12 @@ class CoParticipation:
 
     def pairs(self) -> list[tuple[int, int, int]]:
         """Every linked pair once (a < b) with its count."""
-        return [(a, b, n) for a, links in self._links.items() for b, n in links.items() if a < b]
+        out = []
+        for a in range(len(self.degree)):
+            cols, counts = self.neighbours(a)
+            pairs = zip(cols.tolist(), counts.tolist(), strict=True)
+            out += [(a, b, int(n)) for b, n in pairs if a < b]
+        return out
 
 
 def _summed(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

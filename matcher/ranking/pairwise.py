@@ -65,7 +65,7 @@ def last_joint_year(
     hit = np.flatnonzero(np.isin(rows, partners))
     for i in hit.tolist():
         other = int(rows[i])
-        counts = dict(graph.years.get((min(row, other), max(row, other)), {}))
+        counts = graph.years.of(min(row, other), max(row, other))
         if held.year is not None and held.has(row) and held.has(other):
             counts[held.year] = counts.get(held.year, 0) - 1
         years = [y for y, n in counts.items() if n > 0]
