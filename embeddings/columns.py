@@ -27,6 +27,15 @@ class Column:
         column.extend(values)
         return column
 
+    @classmethod
+    def adopt(cls, values: np.ndarray, fill: object = 0) -> Column:
+        """A column over `values` itself, not a copy (an array just read or mapped from a
+        file, which nobody else writes: filling and copying a million-row column cost as
+        much as reading it). It must be writable; growing it copies it into memory."""
+        column = cls(values.dtype, fill, capacity=1)
+        column._data, column._size = values, len(values)
+        return column
+
     def __len__(self) -> int:
         return self._size
 

@@ -227,27 +227,6 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def save_array(path: Path, array: np.ndarray) -> None:
-    """Write a .npy under a temporary name, then rename it into place: a process that has
-    the old file memory-mapped keeps reading the old inode instead of a truncated one."""
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        np.save(handle, array)
-    os.replace(temporary, path)
-
-
-def load_array(path: Path, mmap: bool) -> np.ndarray:
-    """A saved array, memory-mapped copy-on-write when `mmap` (writes stay private).
-
-    Returned as a plain ndarray over the mapping: numpy's memmap subclass wraps every
-    slice in a new memmap object, which made each query's row gathers several times slower."""
-    try:
-        loaded = np.load(path, mmap_mode="c" if mmap else None)
-    except (OSError, ValueError) as exc:
-        raise VectorIndexError(f"unreadable retrieval backend file {path}: {exc}") from exc
-    return np.asarray(loaded)
-
-
 def grown(array: np.ndarray, rows: int) -> np.ndarray:
     """`array` if it has room for `rows` rows, else a copy in memory with doubled capacity
     (amortised O(1) per row; also how a memory-mapped array turns private on growth)."""

@@ -19,13 +19,12 @@ from embeddings.ann.base import (
     check_allowed,
     check_k,
     grown,
-    load_array,
     params_from_meta,
     read_meta,
-    save_array,
     write_meta,
 )
 from embeddings.ann.slots import SlotTable
+from embeddings.arrays import load_array, save_array
 from embeddings.errors import VectorIndexError
 
 VECTORS_FILE = "ann.vectors.npy"

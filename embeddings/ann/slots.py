@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.ann.base import grown, load_array, require_faiss, save_array
+from embeddings.ann.base import grown, require_faiss
+from embeddings.arrays import load_array, save_array
 from embeddings.errors import VectorIndexError
 
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.ann.base import require_faiss, save_array
+from embeddings.ann.base import require_faiss
+from embeddings.arrays import save_array
 from embeddings.errors import VectorIndexError
 
 CHUNK = 65_536  # rows copied at a time between files

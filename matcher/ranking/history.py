@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.arrays import has_arrays, load_arrays, save_arrays
 from embeddings.columns import Codes, Column
 from matcher.chunking import TextChunk
 
 NO_YEAR = -(2**31)
-HISTORY_ARRAYS = "history.npz"
+HISTORY = "history"  # its arrays: history.<name>.npy
 HISTORY_META = "history.json"
 MAX_TOPICS = 64  # one bit each; labels beyond the 64th are not told apart
 
@@ -60,21 +61,20 @@ class ChunkHistory:
 def save_history(history: ChunkHistory, folder: Path) -> None:
     """Beside the index version it belongs to, so an open reads it instead of chunking
     every organisation's texts again."""
-    with open(folder / HISTORY_ARRAYS, "wb") as handle:
-        np.savez(handle, year=history.year.view, topics=history.topics.view)
+    save_arrays(folder, HISTORY, {"year": history.year.view, "topics": history.topics.view})
     meta = {"labels": history.labels.values, "latest": history.latest}
     (folder / HISTORY_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 def load_history(folder: Path) -> ChunkHistory | None:
     """The saved history, or None when the folder holds none."""
-    if not (folder / HISTORY_ARRAYS).exists():
+    if not has_arrays(folder, HISTORY, ("year", "topics")):
         return None
     meta = json.loads((folder / HISTORY_META).read_text(encoding="utf-8"))
     history = ChunkHistory()
-    with np.load(folder / HISTORY_ARRAYS) as arrays:
-        history.year = Column.of(arrays["year"], NO_YEAR)
-        history.topics = Column.of(arrays["topics"], 0)
+    arrays = load_arrays(folder, HISTORY, ("year", "topics"))
+    history.year = Column.adopt(arrays["year"], NO_YEAR)
+    history.topics = Column.adopt(arrays["topics"], 0)
     history.labels = Codes(meta["labels"])
     history.latest = int(meta["latest"])
     return history

@@ -7,16 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
+from embeddings.arrays import has_arrays, load_arrays, save_arrays
 from embeddings.columns import Column
 from matcher.ranking.lexicon import Lexicon
 from matcher.ranking.postings import Postings, TextCopies
 
-LEXICON_ARRAYS = "lexicon.npz"
+LEXICON = "lexicon"  # its arrays: lexicon.<name>.npy
 LEXICON_META = "lexicon.json"
-FORMAT = 2  # a lexicon saved in another format is rebuilt from the indexed texts
+FORMAT = 3  # a lexicon saved in another format is rebuilt from the indexed texts
 _ARRAYS = ("key", "alive", "length", "term_start", "term_count", "terms", "tfs", "df")
+_SAVED = (*_ARRAYS, "posting_sizes", "posting_slots", "posting_tfs", "copy_keys", "copy_counts")
 
 
 def save_lexicon(lexicon: Lexicon, folder: Path) -> None:
@@ -26,8 +26,7 @@ def save_lexicon(lexicon: Lexicon, folder: Path) -> None:
     arrays |= {"posting_sizes": sizes, "posting_slots": slots, "posting_tfs": tfs}
     keys, counts = lexicon.live_copies.arrays()
     arrays |= {"copy_keys": keys, "copy_counts": counts}
-    with open(folder / LEXICON_ARRAYS, "wb") as handle:
-        np.savez(handle, **arrays)
+    save_arrays(folder, LEXICON, arrays)
     terms = sorted(lexicon.vocabulary, key=lexicon.vocabulary.__getitem__)
     meta = {
         "format": FORMAT,
@@ -40,19 +39,19 @@ def save_lexicon(lexicon: Lexicon, folder: Path) -> None:
 
 def load_lexicon(folder: Path) -> Lexicon | None:
     """The saved lexicon, or None when the folder holds none (or one of another format)."""
-    if not (folder / LEXICON_ARRAYS).exists():
+    if not (folder / LEXICON_META).exists():
         return None
     meta = json.loads((folder / LEXICON_META).read_text(encoding="utf-8"))
-    if meta.get("format") != FORMAT:
+    if meta.get("format") != FORMAT or not has_arrays(folder, LEXICON, _SAVED):
         return None
+    arrays = load_arrays(folder, LEXICON, _SAVED)
     lexicon = Lexicon()
-    with np.load(folder / LEXICON_ARRAYS) as arrays:
-        for name in _ARRAYS:
-            setattr(lexicon, name, Column.of(arrays[name], getattr(lexicon, name).fill))
-        lexicon.postings = Postings.of_flat(
-            arrays["posting_sizes"], arrays["posting_slots"], arrays["posting_tfs"]
-        )
-        lexicon.live_copies = TextCopies(arrays["copy_keys"], arrays["copy_counts"])
+    for name in _ARRAYS:
+        setattr(lexicon, name, Column.adopt(arrays[name], getattr(lexicon, name).fill))
+    lexicon.postings = Postings.of_flat(
+        arrays["posting_sizes"], arrays["posting_slots"], arrays["posting_tfs"]
+    )
+    lexicon.live_copies = TextCopies(arrays["copy_keys"], arrays["copy_counts"])
     lexicon.vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
     lexicon.documents, lexicon.total_length = meta["documents"], meta["total_length"]
     return lexicon
