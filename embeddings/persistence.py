@@ -17,7 +17,6 @@ reading, and two processes saving at once each leave a whole version current.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -28,19 +27,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from embeddings.ann import factory
+from embeddings.arrays import load_arrays, save_arrays
 from embeddings.catalog import ChunkCatalog
 from embeddings.columns import Codes, Column
 from embeddings.errors import IndexMismatchError, VectorIndexError
 from embeddings.index import ChunkIndex
+from embeddings.verification import MANIFEST, Verification, checksums
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: arrays as memory-mapped .npy files, not zip archives
 CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
 BACKEND_DIR = "backend"
-CATALOG_ARRAYS = "catalog.npz"
+CATALOG = "catalog"  # its arrays: catalog.<column>.npy
 CATALOG_META = "catalog.json"
 LOCK = "lock"
 BUILD_LOCK = "build.lock"  # held by the process building a new index from scratch
@@ -119,10 +117,12 @@ def read_manifest(directory: Path) -> tuple[IndexManifest, Path]:
         raise VectorIndexError(f"unreadable index manifest in {version}: {exc}") from exc
 
 
-def load_index(
+def open_index(
     directory: Path, model_id: str, dimension: int, mmap: bool = True
-) -> tuple[ChunkIndex, IndexManifest, Path]:
-    """The current index version, refusing another model or dimension or damaged files."""
+) -> tuple[ChunkIndex, IndexManifest, Path, Verification]:
+    """The current index version, refusing another model or dimension, with its files
+    still being checked: the caller reads what else it needs under `trusted()` and calls
+    `check()` before it trusts the index."""
     manifest, version = read_manifest(directory)
     if manifest.model_id != model_id or manifest.dimension != dimension:
         raise IndexMismatchError(
@@ -132,22 +132,31 @@ def load_index(
         )
     if manifest.format_version != FORMAT_VERSION:
         raise VectorIndexError(f"index format {manifest.format_version} is not supported")
-    if _checksums(version) != manifest.checksums:
-        raise VectorIndexError(f"index files in {version} do not match their manifest")
-    backend = factory.load(version / BACKEND_DIR, mmap=mmap)
-    catalog, extras = _load_catalog(version)
+    verification = Verification(version, manifest.checksums)
+    with verification.trusted():
+        backend = factory.load(version / BACKEND_DIR, mmap=mmap)
+        catalog, extras = _load_catalog(version)
     index = ChunkIndex(dimension, model_id, backend, catalog)
     index.extras = extras
     if index.vector_count != manifest.vector_count:
+        verification.check()
         raise VectorIndexError(f"index in {version} holds a different count than its manifest")
+    return index, manifest, version, verification
+
+
+def load_index(
+    directory: Path, model_id: str, dimension: int, mmap: bool = True
+) -> tuple[ChunkIndex, IndexManifest, Path]:
+    """The current index version, its files verified, refusing another model or dimension."""
+    index, manifest, version, verification = open_index(directory, model_id, dimension, mmap)
+    verification.check()
     return index, manifest, version
 
 
 # --- catalogue ---------------------------------------------------------------------------
 def _save_catalog(catalog: ChunkCatalog, extras: dict[str, Any], version: Path) -> None:
     arrays = {name: getattr(catalog, name).view for name in (*_SLOT_COLUMNS, *_ROW_COLUMNS)}
-    with open(version / CATALOG_ARRAYS, "wb") as handle:
-        np.savez(handle, **arrays)
+    save_arrays(version, CATALOG, arrays)
     meta = {
         "ids": catalog.ids,
         "fields": catalog.fields.values,
@@ -161,10 +170,9 @@ def _save_catalog(catalog: ChunkCatalog, extras: dict[str, Any], version: Path) 
 def _load_catalog(version: Path) -> tuple[ChunkCatalog, dict[str, Any]]:
     meta = json.loads((version / CATALOG_META).read_text(encoding="utf-8"))
     catalog = ChunkCatalog()
-    with np.load(version / CATALOG_ARRAYS) as arrays:
-        for name in (*_SLOT_COLUMNS, *_ROW_COLUMNS):
-            old = getattr(catalog, name)
-            setattr(catalog, name, Column.of(arrays[name], old.fill))
+    arrays = load_arrays(version, CATALOG, (*_SLOT_COLUMNS, *_ROW_COLUMNS))
+    for name, array in arrays.items():
+        setattr(catalog, name, Column.adopt(array, getattr(catalog, name).fill))
     catalog.ids = list(meta["ids"])
     catalog.row_of = {ident: row for row, ident in enumerate(catalog.ids)}
     catalog.fields, catalog.refs = Codes(meta["fields"]), Codes(meta["refs"])
@@ -181,24 +189,11 @@ def _write_manifest(index: ChunkIndex, version: Path, source: dict[str, Any]) ->
         owner_count=index.owner_count,
         vector_count=index.vector_count,
         backend=index.backend.kind,
-        checksums=_checksums(version),
+        checksums=checksums(version),
         source=source,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     _write_atomically(version / MANIFEST, json.dumps(asdict(manifest), indent=2).encode())
-
-
-def _checksums(version: Path) -> dict[str, str]:
-    files = sorted(p for p in version.rglob("*") if p.is_file() and p.name != MANIFEST)
-    return {str(p.relative_to(version)): _file_digest(p) for p in files}
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

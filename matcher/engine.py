@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import ChunkIndex, Encoder
-from embeddings.persistence import index_lock, load_index, saving
+from embeddings.persistence import index_lock, open_index, saving
 from matcher.chunking import CAPABILITY_FIELDS
 from matcher.filters import Filters
 from matcher.limits import checked_k
@@ -100,15 +100,18 @@ class Matchmaker:
         organisations changed since it was saved must be applied by the caller."""
         # under the folder's shared lock: another process's save waits to remove this version
         with index_lock(settings.index_dir, exclusive=False):
-            index, manifest, version = load_index(
+            index, manifest, version, verification = open_index(
                 settings.index_dir, encoder.model_id, encoder.dimension
             )
-            lexicon = load_lexicon(version)
-            history = load_history(version)
+            with verification.trusted():
+                lexicon = load_lexicon(version)
+                history = load_history(version)
         taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
         state = RankingState(index, encoder, taxonomy, settings.ranking, detect_language)
         engine = cls(state, settings, "loaded")
-        engine.missing = state.restore(cluster, lexicon or state.lexicon, history)
+        with verification.trusted():  # the files are still being checked meanwhile
+            engine.missing = state.restore(cluster, lexicon or state.lexicon, history)
+        verification.check()
         engine.saved, engine.applied = dict(manifest.source), dict(manifest.source)
         return engine
 

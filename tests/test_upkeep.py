@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from matcher.config import AppSettings
 from matcher.filters import Filters
 from matcher.service import ClusterService
@@ -66,13 +68,27 @@ def test_the_upkeep_saves_only_what_changed(tmp_path: Path) -> None:
     assert open_service(tmp_path).engine.index_status.startswith("loaded, 0 change")
 
 
-def test_a_damaged_index_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "catalog.json": lambda path: path.write_text("{}"),  # reading it raises
+    "lexicon.posting_slots.npy": lambda path: path.write_bytes(path.read_bytes()[:100]),
+    "history.year.npy": _flip_a_byte,  # reads back, wrongly: only the check can tell
+}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_a_damaged_index_is_rebuilt_from_the_store(tmp_path: Path, name: str) -> None:
     service = open_service(tmp_path)
     service.put_organisation(NEW, "test")
     service.close()
-    catalogs = list((tmp_path / "index").rglob("catalog.json"))
-    assert len(catalogs) == 1  # one version kept; older ones are removed after the switch
-    catalogs[0].write_text("{}")
+    found = list((tmp_path / "index").rglob(name))
+    assert len(found) == 1  # one version kept; older ones are removed after the switch
+    DAMAGE[name](found[0])
     again = open_service(tmp_path)
     assert again.engine.index_status.startswith("rebuilt at start-up (unusable")
     assert again.search("wind turbine blade drones", 1, Filters()).ids() == ["no-blade"]
