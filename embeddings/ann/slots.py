@@ -15,6 +15,7 @@ import numpy as np
 from embeddings.ann.base import grown, require_faiss
 from embeddings.arrays import load_array, save_array
 from embeddings.errors import VectorIndexError
+from embeddings.sets import distinct
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class SlotTable:
 
     def remove(self, ids: np.ndarray) -> None:
         positions = self.positions(ids)
-        positions = np.unique(positions[positions >= 0])
+        positions = distinct(positions[positions >= 0])
         positions = positions[self._live[positions]]
         self._live[positions] = False
         self.live_count -= len(positions)

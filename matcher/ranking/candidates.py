@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from embeddings.sets import union
 from matcher.ranking.components import combine
 from matcher.ranking.graph import Group
 from matcher.ranking.hybrid import TextSignals
@@ -45,7 +46,7 @@ def candidate_positions(
         picks.append(np.flatnonzero(usable & (c["ties"] > 0)))
         picks.append(_top(c["graph"], usable & (c["graph"] > 0), settings.graph))
         picks.append(_countries(state, signals, asker, held, settings.countries))
-    return np.unique(np.concatenate(picks)).astype(np.int64)
+    return union(*picks).astype(np.int64)
 
 
 def _top(values: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:

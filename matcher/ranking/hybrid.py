@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embeddings.sets import distinct
 from matcher.chunking import CAPABILITY_FIELDS, EVIDENCE
 from matcher.ranking.chunks import PoolChunks
 from matcher.ranking.components import (
@@ -207,7 +208,7 @@ def evidence_counts(
 ) -> np.ndarray:
     """Evidence documents per row, without the held-out ones."""
     evidence = chunks.field_mask(state, {EVIDENCE}) & masked
-    held = np.unique(chunks.position[evidence] * (2**32) + chunks.refs[evidence])
+    held = distinct(chunks.position[evidence] * (2**32) + chunks.refs[evidence])
     lost = np.bincount(held // (2**32), minlength=len(rows))
     return state.facts.evidence.view[rows] - lost
 

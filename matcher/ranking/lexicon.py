@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings.columns import Column, ranges
+from embeddings.sets import distinct
 from matcher.lexical import tokens
 from matcher.ranking.postings import Postings, TextCopies
 
@@ -88,7 +89,7 @@ class Lexicon:
         self._count_copies(slots, +1)
 
     def remove(self, slots: np.ndarray) -> None:
-        slots = np.unique(np.asarray(slots, dtype=np.int64))
+        slots = distinct(np.asarray(slots, dtype=np.int64))
         slots = slots[slots < len(self.alive)]
         self._count_copies(slots[self.alive.view[slots]], -1)
 
@@ -153,7 +154,7 @@ class Lexicon:
 
     def hidden_texts(self, masked: np.ndarray) -> np.ndarray:
         """One slot per text whose every live chunk is among `masked` (for leave-out)."""
-        masked = np.unique(np.asarray(masked, dtype=np.int64))
+        masked = distinct(np.asarray(masked, dtype=np.int64))
         masked = masked[self.alive.view[masked]]
         keys, first, counts = np.unique(
             self.key.view[masked], return_index=True, return_counts=True

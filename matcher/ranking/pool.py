@@ -24,6 +24,7 @@ from functools import partial
 
 import numpy as np
 
+from embeddings.sets import distinct, union
 from matcher.ranking.chunks import Nearest, Sketch
 from matcher.ranking.graph import NO_GROUP, Group
 from matcher.ranking.state import RankingState
@@ -81,13 +82,13 @@ def pool_of(
         return Pool(everyone, np.isin(everyone, sample), True)
     found = sources()
     leaders = _leaders(state, admitted, settings.prior_rows, areas)
-    kept = np.unique(np.concatenate([*found.rows, leaders, sample]))
+    kept = union(*found.rows, leaders, sample)
     kept = kept[admitted[kept]]
     returned = _returned(state, found.nearest, admitted, kept)
-    near = np.unique(returned.owners)
+    near = distinct(returned.owners)
     if first_cut is not None and len(near) > settings.semantic_rows:
         near = _first_cut(state, kept, near, returned, sample, first_cut, settings.semantic_rows)
-    rows = np.union1d(kept, near)
+    rows = union(kept, near)
     return Pool(rows, np.isin(rows, sample), False)
 
 
@@ -128,7 +129,7 @@ def _first_cut(
     kept and near row (the sample among the kept, so the scales are stage two's)."""
     if count <= 0:
         return EMPTY
-    rows = np.union1d(kept, near)
+    rows = union(kept, near)
     whole, at = state.index.catalog.slots_of_rows(kept)
     slots = np.concatenate([whole, returned.slots])
     order = np.argsort(
@@ -221,7 +222,7 @@ def nearest_slots(
 
 
 def lexical_rows(state: RankingState, slots: np.ndarray) -> np.ndarray:
-    return np.unique(state.index.catalog.rows_of_slots(slots)) if len(slots) else EMPTY
+    return distinct(state.index.catalog.rows_of_slots(slots)) if len(slots) else EMPTY
 
 
 def graph_rows(state: RankingState, asker: int, count: int, held: Group = NO_GROUP) -> np.ndarray:
