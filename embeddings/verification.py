@@ -95,6 +95,6 @@ class Verification:
             yield
         except VectorIndexError:
             raise
-        except Exception as exc:
-            self.check()
-            raise exc
+        except Exception:
+            self.check()  # raises VectorIndexError (chained to this error) when damaged
+            raise
