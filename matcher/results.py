@@ -68,6 +68,7 @@ class ResultList:
 
     matches: tuple[Match, ...]
     warnings: tuple[str, ...] = field(default=())
+    learned: bool = False  # ranked by the learned need ranker (else by the linear weights)
 
     def __iter__(self) -> Iterator[Match]:
         return iter(self.matches)

@@ -32,7 +32,7 @@ from matcher.consortium import (
 )
 from matcher.consortium.builder import greedy, solve, top_k
 from matcher.consortium.feasibility import Bound, TeamRules
-from matcher.consortium.objective import ObjectiveSettings, Scorer, TeamProblem
+from matcher.consortium.objective import RELEVANCE_LED, ObjectiveSettings, Scorer, TeamProblem
 from tests.conftest import HashingEncoder
 
 
@@ -484,3 +484,32 @@ def test_lazy_greedy_matches_plain_greedy() -> None:
             )
             eager.append(pick)
         assert greedy(scorer, rules) == eager
+
+
+def test_default_objective_follows_what_ranked_the_pool(engine: Matchmaker) -> None:
+    # a need with an owner is ranked by the learned need ranker (the shipped model): the
+    # default objective is then led by that ranking; the same words as a free text (no
+    # asker, the linear search weights) get the set-aware default
+    assert engine.need_matches("need-q", 5).learned
+    assert not engine.search(NEED.text(), 5).learned
+    by_need = build_consortium(engine, ConsortiumRequest(need_id="need-q", min_size=4, max_size=4))
+    by_text = build_consortium(engine, ConsortiumRequest(text=NEED.text(), min_size=4, max_size=4))
+    assert by_need.best.score.weights == RELEVANCE_LED.weights()
+    assert by_text.best.score.weights == ObjectiveSettings().weights()
+    assert RELEVANCE_LED.team == 0 < ObjectiveSettings().team
+    # a request that sets its own objective keeps it, whatever ranked the pool
+    own = build(engine, min_size=4, max_size=4)
+    assert own.best.score.weights == HASHING.weights()
+
+
+def test_a_relevance_led_team_keeps_the_ranking_unless_coverage_gains_more() -> None:
+    # three candidates ranked 0 > 1 > 2; 0 and 1 cover the same competence, 2 another one.
+    # Led by relevance, a team of two follows the ranking when relevance differs a lot, and
+    # still takes the complementary member when the ranking barely separates them
+    cover = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    rules = TeamRules(2, 2, (-1,) * 3, (-1,) * 3)
+    for relevance, expected in (([1.0, 0.9, 0.0], {0, 1}), ([1.0, 0.99, 0.98], {0, 2})):
+        problem = TeamProblem(
+            cover, np.ones(2), np.asarray(relevance), np.zeros((3, 0), bool), 2, RELEVANCE_LED
+        )
+        assert set(solve(Scorer(problem), rules).members) == expected

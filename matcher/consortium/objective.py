@@ -63,7 +63,9 @@ class ObjectiveSettings:
     (benchmarks/QUALITY.md, consortium builder): the closeness of the members to each other
     found the most real partners at 0.25, and the redundancy penalty cost real partners in
     every measurement (real consortia hold several members doing similar work); a request
-    that wants no near-duplicates sets `redundancy` itself.
+    that wants no near-duplicates sets `redundancy` itself. These defaults serve a pool
+    ranked without the record of joint work; a pool from the learned need ranker gets
+    RELEVANCE_LED (`default_objective`).
     """
 
     coverage: float = 1.0
@@ -85,6 +87,21 @@ class ObjectiveSettings:
     @property
     def submodular(self) -> bool:
         return self.team <= 0
+
+
+# The default for a pool ranked by the learned need ranker. That ranker already reads the
+# asker's record of joint work, kinds and countries, and on real H2020 consortia no team term
+# found more partners than its plain top: not closeness to the chosen members (in either
+# sign), not even to a partner known to be real, nor a learned model of the team's country
+# and kind mix (benchmarks/QUALITY.md, consortium builder). The objective then follows the
+# ranking and covers the competences second; the set-aware default stays for rankings that
+# know nothing of the record (a text search), where closeness to the team finds more.
+RELEVANCE_LED = ObjectiveSettings(coverage=0.5, relevance=2.0, team=0.0)
+
+
+def default_objective(learned_ranking: bool) -> ObjectiveSettings:
+    """The objective for a request that sets none, by what ranked its pool."""
+    return RELEVANCE_LED if learned_ranking else ObjectiveSettings()
 
 
 def concave(x: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from matcher.consortium.request import ConsortiumRequest
 from matcher.engine import Matchmaker
 from matcher.filters import Filters
 from matcher.model import Organisation, OrgKind
+from matcher.results import ResultList
 from matcher.scoring import ChunkSet
 
 EXTRA_PER_RULE = 15  # top candidates fetched for each role and country requirement
@@ -89,43 +90,48 @@ def competences_of(spec: NeedSpec) -> list[Competence]:
     return decompose(spec.title, spec.description)
 
 
-def build_pool(
-    engine: Matchmaker, spec: NeedSpec, request: ConsortiumRequest
-) -> tuple[list[str], list[str], dict[str, float]]:
-    """(pool ids with fixed members first, plain-ranking ids, ranking score per id)."""
+@dataclass(frozen=True)
+class RankedPool:
+    ids: list[str]  # fixed members first
+    ranked: list[str]  # the plain ranking's ids, best first
+    scores: dict[str, float]  # ranking score per id
+    learned: bool  # the plain ranking came from the learned need ranker
+
+
+def build_pool(engine: Matchmaker, spec: NeedSpec, request: ConsortiumRequest) -> RankedPool:
+    """The pool: the need's own ranking, then the best of each required role and country."""
     fixed = [org_id for org_id, _ in spec.fixed]
     base = Filters(kinds=spec.kinds, countries=spec.countries, exclude=spec.exclude | set(fixed))
-    ranked = _ranking(engine, spec, request.pool_size, base)
+    main = _ranking(engine, spec, request.pool_size, base)
     extra: dict[str, float] = {}
     for role in request.roles:
         k = max(EXTRA_PER_RULE, 3 * role.at_least)
-        extra.update(_ranking(engine, spec, k, replace(base, kinds=role.kinds)))
+        extra.update(_scores(_ranking(engine, spec, k, replace(base, kinds=role.kinds))))
     for country in request.countries:
         if country.at_least > 0:
             k = max(EXTRA_PER_RULE, 3 * country.at_least)
-            extra.update(_ranking(engine, spec, k, replace(base, countries=(country.country,))))
-    scores = {**extra, **ranked}
+            flt = replace(base, countries=(country.country,))
+            extra.update(_scores(_ranking(engine, spec, k, flt)))
+    ranked = _scores(main)
     pool = list(dict.fromkeys([*fixed, *ranked, *extra]))
-    return pool, list(ranked), scores
+    return RankedPool(pool, list(ranked), {**extra, **ranked}, main.learned)
 
 
-def _ranking(engine: Matchmaker, spec: NeedSpec, k: int, flt: Filters) -> dict[str, float]:
+def _ranking(engine: Matchmaker, spec: NeedSpec, k: int, flt: Filters) -> ResultList:
     k = min(k, 100)
     if spec.need_id:
-        results = engine.need_matches(spec.need_id, k, flt)
-    else:
-        results = engine.search(spec.text, k, flt)
+        return engine.need_matches(spec.need_id, k, flt)
+    return engine.search(spec.text, k, flt)
+
+
+def _scores(results: ResultList) -> dict[str, float]:
     return {m.org_id: m.score for m in results}
 
 
 def pool_data(
-    engine: Matchmaker,
-    spec: NeedSpec,
-    competences: list[Competence],
-    pool: list[str],
-    ranked: list[str],
-    scores: dict[str, float],
+    engine: Matchmaker, spec: NeedSpec, competences: list[Competence], ranked_pool: RankedPool
 ) -> PoolData:
+    pool, ranked, scores = ranked_pool.ids, ranked_pool.ranked, ranked_pool.scores
     vectors = engine.encode_queries([c.text for c in competences])
     orgs = tuple(engine.organisation(o) for o in pool)
     chunks = tuple(engine.capabilities(o) for o in pool)

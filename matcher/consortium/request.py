@@ -7,7 +7,7 @@ the builder with InfeasibleRequestError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from matcher.consortium.objective import ObjectiveSettings
 from matcher.errors import DataValidationError, Problem
@@ -63,7 +63,8 @@ class ConsortiumRequest:
     asker_id: str | None = None
     alternatives: int = 2
     pool_size: int = 60
-    objective: ObjectiveSettings = field(default_factory=ObjectiveSettings)
+    # None: the default for the ranking that fills the pool (objective.default_objective)
+    objective: ObjectiveSettings | None = None
 
 
 def validate(request: ConsortiumRequest, cluster: Cluster, taxonomy: Taxonomy) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matcher.consortium.builder import evaluate, teams, top_k
 from matcher.consortium.explain import explain
 from matcher.consortium.feasibility import Bound, TeamRules
-from matcher.consortium.objective import Scorer, make_problem
+from matcher.consortium.objective import Scorer, default_objective, make_problem
 from matcher.consortium.pool import (
     NeedSpec,
     PoolData,
@@ -30,8 +30,8 @@ def build_consortium(engine: Matchmaker, request: ConsortiumRequest) -> Consorti
     validate(request, engine.snapshot(), engine.taxonomy)
     spec = resolve(engine, request)
     competences = competences_of(spec)
-    pool, ranked, scores = build_pool(engine, spec, request)
-    data = pool_data(engine, spec, competences, pool, ranked, scores)
+    pool = build_pool(engine, spec, request)
+    data = pool_data(engine, spec, competences, pool)
     rules = team_rules(request, spec, data)
     if not rules.completable(rules.fixed):
         reasons = explain(rules, [o.id for o in data.orgs[: len(spec.fixed)]])
@@ -41,7 +41,7 @@ def build_consortium(engine: Matchmaker, request: ConsortiumRequest) -> Consorti
         data.raw_relevance,
         request.max_size,
         data.area_hits,
-        objective=request.objective,
+        objective=request.objective or default_objective(pool.learned),
         closeness=data.closeness,
     )
     scorer = Scorer(problem)
@@ -58,7 +58,7 @@ def build_consortium(engine: Matchmaker, request: ConsortiumRequest) -> Consorti
         render(ctx, best),
         tuple(render(ctx, s) for s in others),
         render(ctx, plain) if plain else None,
-        len(pool),
+        len(pool.ids),
         _warnings(spec, data, rules, baseline),
     )
 

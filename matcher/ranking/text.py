@@ -121,7 +121,7 @@ def rank_text(
     best = top_rows(scores, lambda i: ids[signals.rows[i]], k)
     matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
     warning = state.language_warning(language)
-    return ResultList(matches, (warning,) if warning else ())
+    return ResultList(matches, (warning,) if warning else (), learned=model is not None)
 
 
 def text_pool(
