@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo build serve test fault lint bench clean
+.PHONY: install lexicons browser demo build serve test fault lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,scale]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) lexicons
+
+# Finnish searches are glossed into English (matcher.gloss) with Voikko's Finnish morphology
+# and FreeDict's Finnish-English dictionaries, from Debian's packages; installed once when
+# missing. Without them (no root, no apt) the engine runs, only Finnish is not glossed.
+LEXICONS := /usr/share/dictd/freedict-fin-eng.index /usr/share/dictd/freedict-eng-fin.index \
+	/usr/lib/voikko/5
+lexicons:
+	@for f in $(LEXICONS); do [ -e $$f ] || missing=1; done; \
+	ldconfig -p | grep -q libvoikko.so.1 || missing=1; \
+	if [ -n "$$missing" ]; then \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			voikko-fi libvoikko1 dict-freedict-fin-eng dict-freedict-eng-fin) \
+		|| echo "Voikko or the FreeDict dictionaries could not be installed: Finnish searches are not glossed" >&2; \
+	fi
 
 # the browser tests drive Debian's headless Chromium and its driver (nothing is downloaded
 # at test time); installed once when missing

@@ -29,7 +29,7 @@ from matcher.ranking.lexicon_files import load_lexicon, save_lexicon
 from matcher.ranking.pairwise import team_closeness
 from matcher.ranking.partners import chunk_set, suggest_partners
 from matcher.ranking.state import Prepared, RankingState
-from matcher.ranking.text import EncodedText, TextQuery, rank_text
+from matcher.ranking.text import EncodedText, TextQuery, prepare_text, rank_text
 from matcher.results import AreaScore, ResultList
 from matcher.scoring import ChunkSet
 from matcher.settings import EngineSettings
@@ -149,6 +149,11 @@ class Matchmaker:
         with self._lock.reading():
             yield self._state
 
+    def _encoded(self, text: str) -> EncodedText:
+        """Encoded outside the lock: only a gloss's few lexicon reads take it."""
+        prepared = prepare_text(self._state, text, self._lock.reading())
+        return EncodedText.encode(self._state, prepared)
+
     def partners(
         self,
         org_id: str,
@@ -167,7 +172,7 @@ class Matchmaker:
         self, text: str, k: int = 10, filters: Filters | None = None, exhaustive: bool = False
     ) -> ResultList:
         """Candidates for a free-text thesis or need."""
-        query = TextQuery(EncodedText.of(self._state, text))  # encoded before the lock
+        query = TextQuery(self._encoded(text))
         with self._lock.reading():
             return rank_text(self._state, query, checked_k(k), filters or Filters(), exhaustive)
 
@@ -182,7 +187,7 @@ class Matchmaker:
     ) -> ResultList:
         """Organisations for a need; `local` keeps those in the need's city or region."""
         need = self.need(need_id)
-        text = EncodedText.of(self._state, need.text())  # encoded before the lock
+        text = self._encoded(need.text())
         with self._lock.reading():
             flt = filters or Filters()
             if not flt.kinds and need.kinds:
@@ -196,8 +201,8 @@ class Matchmaker:
             )
 
     def areas(self, text: str) -> list[AreaScore]:
-        encoded = EncodedText.of(self._state, text)  # the tagger reads no mutable state
-        return self._state.tagger.score_vector(encoded.vector, encoded.text)
+        encoded = self._encoded(text)  # the tagger reads no mutable state
+        return self._state.tagger.score_vector(encoded.vector, encoded.words)
 
     def areas_of(self, org_id: str) -> list[AreaScore]:
         """Areas of an organisation from what it is and offers (not from what it seeks)."""

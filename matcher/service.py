@@ -38,6 +38,7 @@ from matcher.errors import (
 )
 from matcher.filters import Filters
 from matcher.following import IndexFollower
+from matcher.gloss import load_glossaries
 from matcher.index_sync import RebuildPolicy, cached_encoder, catch_up, open_engine
 from matcher.model import Need, Organisation, Partnership
 from matcher.names import DuplicateReport, MergeEntry, NameIndex, NameRecord, find_duplicates
@@ -127,6 +128,12 @@ class ClusterService:
                 seed.partnerships,
                 action="seed",
             )
+        # the glossaries' dictionaries are read while the engine opens, so that the first
+        # Finnish search does not wait for them
+        dictionaries = settings.ranking.dictionaries
+        threading.Thread(
+            target=load_glossaries, args=(dictionaries,), name="glossaries", daemon=True
+        ).start()
         cached = cached_encoder(settings, encoder)
         engine = open_engine(settings, store, taxonomy, cached, detect_language, policy)
         return cls(store, engine, taxonomy, detect_language, cached, cached.cache.notes)

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from embeddings.factory import DEFAULT_ENCODER
 from matcher.chunking import PASSAGE_WORDS
+from matcher.gloss import DEFAULT_DICTIONARIES
 from matcher.taxonomy import DATASETS_DIR, DEFAULT_TAXONOMY
 
 DEFAULT_DATA_DIR = DATASETS_DIR / "demo"
@@ -133,6 +134,9 @@ class RankingSettings:
     candidates: CandidateSettings = field(default_factory=lambda: CandidateSettings())
     # place names in four languages, read from search texts (matcher.ranking.places)
     places: Path | None = DATASETS_DIR / "places" / "places.json"
+    # bilingual dictionaries (dictd format) for glossing Finnish texts; None: no glosses
+    # (matcher.gloss)
+    dictionaries: Path | None = DEFAULT_DICTIONARIES
     # evidence longer than this many words becomes several passages (matcher.chunking)
     passage_words: int = PASSAGE_WORDS
     # An area is assigned to a text when its combined score reaches this.

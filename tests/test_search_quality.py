@@ -21,8 +21,9 @@ from tests.test_evaluation import folder  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.model
 # Measured with the default encoder (benchmarks/QUALITY.md, text-only search): 0.80 en,
-# 0.79 ru, 0.63 fi, 0.80 no; BM25 0.10-0.47. The floors leave room for noise only.
-FLOOR = {"en": 0.75, "ru": 0.72, "fi": 0.58, "no": 0.74}
+# 0.79 ru, 0.76 fi (Finnish glossed into English), 0.80 no; BM25 0.10-0.47. The floors
+# leave room for noise only.
+FLOOR = {"en": 0.75, "ru": 0.72, "fi": 0.70, "no": 0.74}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,14 @@ def test_a_place_named_in_english_brings_the_russian_local_producers_up(demo: Ma
     text = "Manufacturers of LED street luminaires near St. Petersburg"
     ids = demo.search(text, k=10).ids()
     assert {"ru-017", "ru-048"} <= set(ids)  # Okhta (St. Petersburg) and SvetoLine (Gatchina)
+
+
+def test_a_finnish_compound_is_read_through_its_gloss(demo: Matchmaker) -> None:
+    # "air-quality sensors and cities' air-quality measurement networks": unglossed, the
+    # encoder lands on city environment departments and none of these is in the top 10
+    ids = demo.search("Ilmanlaatuanturit ja kaupunkien ilmanlaadun mittausverkot", k=10).ids()
+    assert ids[0] == "ru-072"  # CitySense, air-quality stations
+    assert {"ru-031", "fi-032"} <= set(ids)  # the urban air research centre, sensor lamp posts
 
 
 @pytest.mark.slow

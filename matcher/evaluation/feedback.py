@@ -63,7 +63,7 @@ def _group(
 ) -> Groups | None:
     encoded = EncodedText.of(state, text[:5000])
     asker = state.row(asker_id)
-    terms = state.lexicon.query_terms(encoded.text)
+    terms = state.lexicon.query_terms(encoded.words)
     query = TextQueryArrays(encoded.text, encoded.vector, terms, language=encoded.language)
     admitted = state.facts.alive.view.copy()
     admitted[asker] = False

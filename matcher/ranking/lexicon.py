@@ -152,6 +152,15 @@ class Lexicon:
         order = np.argsort(ids)
         return QueryTerms(ids[order], np.asarray(list(counts.values()), dtype=np.float64)[order])
 
+    def frequency(self, phrase: str) -> int:
+        """How many live texts hold the phrase's rarest word (0 when one is unknown): how
+        much the cluster writes of it."""
+        words = tokens(phrase)
+        found = [self.vocabulary.get(w) for w in words]
+        if not words or any(f is None for f in found):
+            return 0
+        return int(min(self.df.view[f] for f in found if f is not None))
+
     def hidden_texts(self, masked: np.ndarray) -> np.ndarray:
         """One slot per text whose every live chunk is among `masked` (for leave-out)."""
         masked = distinct(np.asarray(masked, dtype=np.int64))

@@ -9,11 +9,13 @@ harness). Explanations are built for the returned matches only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcher.filters import Filters
+from matcher.gloss import GLOSS_LANGUAGE, load_glossaries
 from matcher.limits import checked_text
 from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.hybrid import (
@@ -42,6 +44,31 @@ from matcher.results import Explanation, Match, ResultList, TextPair
 
 
 @dataclass(frozen=True)
+class PreparedText:
+    """A query text checked, its language detected and, in a language the encoder reads
+    poorly, glossed (matcher.gloss): what is read before the text is encoded."""
+
+    text: str
+    language: str
+    gloss: str = ""
+
+
+def prepare_text(
+    state: RankingState, text: str, reading: AbstractContextManager[object] | None = None
+) -> PreparedText:
+    """`reading` guards the lexicon, which the gloss reads to choose between a word's senses
+    (the engine passes its read lock: a gloss takes milliseconds; the glossary's files are
+    read once, before it is taken); None for a caller that owns the state or holds it."""
+    text = checked_text(text)
+    language = state.detect_language(text)
+    glossary = load_glossaries(state.settings.dictionaries).get(language)
+    if glossary is None:
+        return PreparedText(text, language)
+    with reading or nullcontext():
+        return PreparedText(text, language, glossary.gloss(text, state.lexicon.frequency))
+
+
+@dataclass(frozen=True)
 class EncodedText:
     """A query text with its language and its (centred, query-role) vector: encoded before
     any lock is taken, so a new text's encoding never holds up other queries or writes."""
@@ -49,12 +76,28 @@ class EncodedText:
     text: str
     language: str
     vector: np.ndarray
+    gloss: str = ""  # its English gloss, for a language the encoder reads poorly
+
+    @property
+    def words(self) -> str:
+        """What the lexicon, the gazetteer and the area tagger read: the text and its gloss."""
+        return f"{self.text} ({self.gloss})" if self.gloss else self.text
+
+    @classmethod
+    def encode(cls, state: RankingState, prepared: PreparedText) -> EncodedText:
+        """The text's vector; a glossed text's is the mean of its own and its gloss's (one
+        call to the encoder), which reads what the encoder misses in the original."""
+        text, language, gloss = prepared.text, prepared.language, prepared.gloss
+        if not gloss:
+            return cls(text, language, state.query_vectors([text], [language])[0])
+        both = state.query_vectors([text, gloss], [language, GLOSS_LANGUAGE])
+        mean = both.mean(axis=0)
+        return cls(text, language, mean / np.linalg.norm(mean), gloss)
 
     @classmethod
     def of(cls, state: RankingState, text: str) -> EncodedText:
-        text = checked_text(text)
-        language = state.detect_language(text)
-        return cls(text, language, state.query_vectors([text], [language])[0])
+        """Prepared and encoded at once, for a caller that owns the state or holds its lock."""
+        return cls.encode(state, prepare_text(state, text))
 
 
 @dataclass(frozen=True)
@@ -90,13 +133,14 @@ def score_text(
     state: RankingState, query: TextQuery, filters: Filters, exhaustive: bool = False
 ) -> Scoring:
     text, language, vector = query.text.text, query.text.language, query.text.vector
+    words = query.text.words
     asker = state.row(query.asking_org_id) if query.asking_org_id else None
     weights = default_weights(state, query)
     areas = query.areas
     if not areas and weights.get("areas", 0.0):
-        areas = _tagged_areas(state, vector, text)
-    terms = state.lexicon.query_terms(text)
-    places = named_places(state, text)
+        areas = _tagged_areas(state, vector, words)
+    terms = state.lexicon.query_terms(words)
+    places = named_places(state, words)
     arrays = TextQueryArrays(text, vector, terms, areas, query.countries, language, places=places)
     blocked = (query.asking_org_id,) if query.asking_org_id else ()
     admitted = admitted_rows(state, filters, blocked)
