@@ -5,10 +5,11 @@
 The queries and graded judgements are datasets/search_judgements (its data card says how
 they were made). Each query runs through the engine's own text ranking (pool, components,
 weights) with no asking organisation; rankers differ only in how they combine the
-components. nDCG@10 uses gains 2^grade - 1. `--tune` learns the text-only weights by
-coordinate ascent on the tune half (even needs) and prints them; the engine's search
-weights (matcher/settings.py) were set from that run. Writes
-benchmarks/results/search_eval.json.
+components. A Finnish text is read with its English gloss, as the engine reads it
+(matcher.gloss); two rankers read the texts without it. nDCG@10 uses gains 2^grade - 1.
+`--tune` learns the text-only weights by coordinate ascent on the tune half (even needs)
+and prints them; the engine's search weights (matcher/settings.py) were set from that run.
+Writes benchmarks/results/search_eval.json.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from matcher import EngineSettings, Filters, Matchmaker, load_cluster, load_taxo
 from matcher.chunking import CAPABILITY_FIELDS  # noqa: E402
 from matcher.ranking.chunks import PoolChunks  # noqa: E402
 from matcher.ranking.components import combine, per_owner_max  # noqa: E402
-from matcher.ranking.text import EncodedText, Scoring, TextQuery, score_text  # noqa: E402
+from matcher.ranking.text import EncodedText, Scoring, TextQuery, prepare_text, score_text  # noqa: E402
 
 JUDGED = ROOT / "datasets" / "search_judgements"
 CACHE = ROOT / "var" / "test-cache" / "embeddings.sqlite"
@@ -116,24 +117,31 @@ def top10(engine: Matchmaker, scoring: Scoring, scores: np.ndarray) -> list[str]
 Ranker = Callable[[Scoring], np.ndarray]
 
 
-def rankers(engine: Matchmaker, search: Mapping[str, float]) -> dict[str, Ranker]:
+def rankers(engine: Matchmaker, search: Mapping[str, float]) -> dict[str, tuple[bool, Ranker]]:
+    """Each ranker, and whether it reads the glossed texts (the engine's) or the plain ones."""
     without = {k: v for k, v in search.items() if k != "location"}
     return {
-        "bm25": lambda s: bm25_alone(engine, s),
-        "semantic": lambda s: s.signals.components["semantic"],
-        "previous search weights": lambda s: combine(s.signals.components, PREVIOUS),
-        "search (default)": lambda s: combine(s.signals.components, search),
-        "search without location": lambda s: combine(s.signals.components, without),
+        "bm25": (False, lambda s: bm25_alone(engine, s)),
+        "bm25 with the gloss": (True, lambda s: bm25_alone(engine, s)),
+        "semantic": (True, lambda s: s.signals.components["semantic"]),
+        "previous search weights": (True, lambda s: combine(s.signals.components, PREVIOUS)),
+        "search (default)": (True, lambda s: combine(s.signals.components, search)),
+        "search without location": (True, lambda s: combine(s.signals.components, without)),
+        "search without the gloss": (False, lambda s: combine(s.signals.components, search)),
     }
 
 
+Scorings = Mapping[bool, Mapping[str, Scoring]]  # glossed or not -> query id -> scoring
+
+
 def evaluate(
-    engine: Matchmaker, scorings: Mapping[str, Scoring], queries: list[Judged],
-    grades: Mapping[str, Mapping[str, int]], table: Mapping[str, Ranker],
+    engine: Matchmaker, scorings: Scorings, queries: list[Judged],
+    grades: Mapping[str, Mapping[str, int]], table: Mapping[str, tuple[bool, Ranker]],
 ) -> dict[str, object]:  # fmt: skip
     out: dict[str, object] = {}
-    for name, ranker in table.items():
-        per_query = {q.query_id: _ndcg(engine, scorings[q.query_id], ranker, grades[q.need])
+    for name, (glossed, ranker) in table.items():
+        chosen = scorings[glossed]
+        per_query = {q.query_id: _ndcg(engine, chosen[q.query_id], ranker, grades[q.need])
                      for q in queries}  # fmt: skip
         out[name] = summary(queries, per_query)
     return out
@@ -192,6 +200,21 @@ def tune(
     return {k: round(v / total, 4) for k, v in weights.items() if v}, best
 
 
+def score_all(engine: Matchmaker, queries: list[Judged]) -> dict[bool, dict[str, Scoring]]:
+    """Every query's components, as the engine reads it (glossed) and without its gloss."""
+    out: dict[bool, dict[str, Scoring]] = {True: {}, False: {}}
+    with engine.reading() as state:
+        for q in queries:
+            prepared = prepare_text(state, q.text)
+            for glossed in (True, False):
+                text = EncodedText.encode(
+                    state, prepared if glossed else replace(prepared, gloss="")
+                )
+                query = TextQuery(text, weights={**PREVIOUS, "location": 1.0})
+                out[glossed][q.query_id] = score_text(state, query, Filters(), exhaustive=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true")
@@ -206,16 +229,12 @@ def main() -> int:
     settings = EngineSettings(model=args.model)
     engine = Matchmaker.build(cluster, settings, encoder, taxonomy, detect_language)
     queries, grades = read()
-    scorings = {}
-    with engine.reading() as state:
-        for q in queries:
-            query = TextQuery(EncodedText.of(state, q.text), weights={**PREVIOUS, "location": 1.0})
-            scorings[q.query_id] = score_text(state, query, Filters(), exhaustive=True)
+    scorings = score_all(engine, queries)
     search = dict(settings.ranking.search_weights)
     tuned = None
     if args.tune:
         starts = [PREVIOUS, {**PREVIOUS, "location": 0.3}, {**PREVIOUS, "location": 1.0}]
-        found = [tune(engine, scorings, queries, grades, start) for start in starts]
+        found = [tune(engine, scorings[True], queries, grades, start) for start in starts]
         tuned = max(found, key=lambda f: f[1])[0]
         print(f"tuned search weights: {tuned}", file=sys.stderr)
         search = tuned
@@ -226,9 +245,12 @@ def main() -> int:
         every = "  ".join(f"{lang} {s[lang]:.3f}" for lang in LANGUAGES)
         half = " ".join(f"{lang} {report[lang]:.3f}" for lang in LANGUAGES)
         print(f"{name:<26} all {s['all']:.3f}  {every}   report half: {half}")
+    with engine.reading() as state:
+        glosses = {q.query_id: g for q in queries if (g := prepare_text(state, q.text).gloss)}
     body = {
         "model": encoder.model_id, "queries": len(queries), "needs": len(grades),
-        "search_weights": search, "tuned_here": tuned, "previous_weights": PREVIOUS,
+        "glosses": glosses, "search_weights": search, "tuned_here": tuned,
+        "previous_weights": PREVIOUS,
         "seconds": round(time.perf_counter() - started, 1), "rankers": results,
     }  # fmt: skip
     args.out.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
