@@ -16,6 +16,7 @@ from matcher import EngineSettings, Filters, Matchmaker
 from matcher.gloss import load_glossaries
 from matcher.gloss.dictd import Dictionary, parse_entry, reversed_dictionary
 from matcher.gloss.finnish import FinnishGlossary, compound_parts
+from matcher.limits import MAX_GLOSSED_WORDS
 from matcher.model import Cluster, Organisation, OrgKind
 from matcher.ranking.text import EncodedText, PreparedText, TextQuery, prepare_text, score_text
 from matcher.settings import RankingSettings
@@ -129,6 +130,11 @@ def test_the_sense_the_cluster_writes_of_is_taken(dictionaries: Path) -> None:
 
 def test_a_word_nothing_reads_is_kept(dictionaries: Path) -> None:
     assert glossary(dictionaries).gloss("LED Oy", lambda t: 0) == "LED Oy"
+
+
+def test_a_long_text_is_glossed_from_its_start_only(dictionaries: Path) -> None:
+    text = " ".join(["kaupunkien"] * (MAX_GLOSSED_WORDS + 30))
+    assert glossary(dictionaries).gloss(text, lambda t: 0).split() == ["city"] * MAX_GLOSSED_WORDS
 
 
 def test_missing_dictionaries_mean_no_glossary_and_a_warning(

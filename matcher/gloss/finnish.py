@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from matcher.gloss.dictd import Dictionary
+from matcher.limits import MAX_GLOSSED_WORDS
 
 # word -> its analyses; each a dict with Voikko's BASEFORM and WORDBASES
 Analyser = Callable[[str], Sequence[Mapping[str, str]]]
@@ -39,7 +40,7 @@ class FinnishGlossary:
     def gloss(self, text: str, frequency: Frequency) -> str:
         """The English gloss of `text`, word by word (a word it cannot read is kept)."""
         words: list[str] = []
-        for token in _WORD.findall(text):
+        for token in _WORD.findall(text)[:MAX_GLOSSED_WORDS]:
             plain = FUNCTION_WORDS.get(token.casefold())
             words.extend([plain] if plain else self._word(token, frequency))
         return " ".join(words)
