@@ -123,6 +123,7 @@ def match_list(results: ResultList, key: ApiKey) -> MatchList:
     return MatchList(
         matches=[_match_out(i, m) for i, m in enumerate(shown.matches, start=1)],
         warnings=list(shown.warnings),
+        gloss=shown.gloss,
     )
 
 

@@ -69,6 +69,7 @@ class ResultList:
     matches: tuple[Match, ...]
     warnings: tuple[str, ...] = field(default=())
     learned: bool = False  # ranked by the learned need ranker (else by the linear weights)
+    gloss: str = ""  # the English gloss the text was also read with (matcher.gloss)
 
     def __iter__(self) -> Iterator[Match]:
         return iter(self.matches)

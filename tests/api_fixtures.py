@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,14 +29,21 @@ class Api:
 
 
 def make_api(
-    tmp: Path, data: Path = MINI, member_org: str = "ru-housing", database_url: str | None = None
+    tmp: Path,
+    data: Path = MINI,
+    member_org: str = "ru-housing",
+    database_url: str | None = None,
+    detect_language: Callable[[str], str] | None = None,
 ) -> Api:
-    """`database_url`: the store's database (default: a SQLite file in `tmp`)."""
+    """`database_url`: the store's database (default: a SQLite file in `tmp`);
+    `detect_language`: the engine's language detector (default: none, every text `und`)."""
     settings = AppSettings.for_store(tmp / "store", data)
     if database_url is not None:
         settings = replace(settings, database_url=database_url)
     store = Store(settings.database_url)
-    service = ClusterService.open(settings.engine, store, data, encoder=HashingEncoder())
+    service = ClusterService.open(
+        settings.engine, store, data, encoder=HashingEncoder(), detect_language=detect_language
+    )
     app = create_app(settings, open_on_start=False)
     app.dependency_overrides[get_optional_service] = lambda: service
     keys = {

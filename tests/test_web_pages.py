@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from embeddings.language import detect_language
 from tests.api_fixtures import Api, make_api
+from tests.test_gloss import needs_voikko
 from tests.web_fixtures import csrf_of, visitor
 
 TEAM_TEXT = "Heat pumps for apartment blocks. Optical sorting of waste. Solar modules."
@@ -126,6 +128,22 @@ def test_search_page_shows_and_exports_what_the_api_answers(
     )
     api_csv = api.client.post("/v1/search?format=csv", json=query, headers=api.as_role("investor"))
     assert exported.text == api_csv.text and exported.headers["content-type"].startswith("text/csv")
+
+
+@needs_voikko
+def test_a_finnish_search_says_what_it_was_also_read_as(tmp_path: Path) -> None:
+    api = make_api(tmp_path, detect_language=detect_language)
+    staff = api.as_role("staff")
+    answer = api.client.post(
+        "/v1/search", json={"text": "Jätteen kierrätys ja lajittelu"}, headers=staff
+    )
+    gloss = answer.json()["gloss"]
+    assert "recycling" in gloss.split()
+    english = {"text": "waste recycling and sorting"}
+    assert api.client.post("/v1/search", json=english, headers=staff).json()["gloss"] == ""
+    page = visitor(api, "staff").get("/search?text=J%C3%A4tteen+kierr%C3%A4tys+ja+lajittelu")
+    shown = re.search(r'<p class="gloss" id="gloss">([^<]*)</p>', page.text)
+    assert shown is not None and gloss in shown.group(1)
 
 
 def test_a_bad_filter_is_named_next_to_its_field(clients: dict[str, TestClient]) -> None:

@@ -69,6 +69,9 @@ class MatchOut(BaseModel):
 class MatchList(BaseModel):
     matches: list[MatchOut]
     warnings: list[str]
+    gloss: str = Field(
+        "", description="the English gloss a Finnish text was also read with; empty if none"
+    )
 
 
 class AreaOut(BaseModel):

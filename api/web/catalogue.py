@@ -121,6 +121,7 @@ M: dict[str, tuple[str, str]] = {
     ),
     "search.submit": ("Search", "Найти"),
     "search.count": ("{n} result(s)", "Найдено: {n}"),
+    "search.gloss": ("Also read as, in English: {gloss}", "Также прочитано по-английски: {gloss}"),
     "search.none": ("Nothing found.", "Ничего не найдено."),
     "filter.kind": ("Kind", "Тип"),
     "filter.area": ("Subject area", "Тематика"),

@@ -49,13 +49,19 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def emit(args: argparse.Namespace, results: ResultList) -> None:
     if args.json:
-        print(as_json({"matches": results.matches, "warnings": results.warnings}))
+        print(
+            as_json(
+                {"matches": results.matches, "warnings": results.warnings, "gloss": results.gloss}
+            )
+        )
     elif args.csv:
         sys.stdout.write(as_csv(match_rows(results.matches)))
     else:
         print(as_table(match_rows(results.matches)))
         for warning in results.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        if results.gloss:
+            print(f"also read as, in English: {results.gloss}", file=sys.stderr)
 
 
 # --- build ------------------------------------------------------------------------------

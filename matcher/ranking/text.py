@@ -165,7 +165,8 @@ def rank_text(
     best = top_rows(scores, lambda i: ids[signals.rows[i]], k)
     matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
     warning = state.language_warning(language)
-    return ResultList(matches, (warning,) if warning else (), learned=model is not None)
+    warnings = (warning,) if warning else ()
+    return ResultList(matches, warnings, learned=model is not None, gloss=query.text.gloss)
 
 
 def text_pool(
