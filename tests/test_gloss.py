@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +203,13 @@ def test_without_dictionaries_finnish_is_searched_unglossed(hashing_encoder) -> 
     with engine.reading() as state:
         assert prepare_text(state, "Ilmanlaatuanturit ja kaupunkien mittausverkot").gloss == ""
     assert engine.search("Ilmanlaatuanturit ja kaupunkien mittausverkot", k=1).ids() == ["fi-1"]
+
+
+@needs_voikko
+def test_glosses_on_several_threads_agree_with_one(dictionaries: Path) -> None:
+    finnish = load_glossaries(dictionaries)["fi"]
+    texts = ["Ilmanlaatuanturit ja kaupunkien mittausverkot", "Jätteen kierrätysyritykset"] * 25
+    alone = [finnish.gloss(t, lambda w: 0) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda t: finnish.gloss(t, lambda w: 0), texts))
+    assert together == alone and "air quality" in alone[0]

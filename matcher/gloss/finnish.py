@@ -13,6 +13,7 @@ are taken (`yritys` is an attempt or a company; a cleantech cluster writes of co
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from matcher.gloss.dictd import Dictionary
@@ -36,6 +37,9 @@ class FinnishGlossary:
         self, analyse: Analyser, forward: Dictionary, backward: Mapping[str, tuple[str, ...]]
     ) -> None:
         self._analyse, self._forward, self._backward = analyse, forward, backward
+        # one Voikko handle must not analyse on two threads at once (libvoikko's rule), and
+        # searches gloss on the service's worker threads
+        self._analysing = threading.Lock()
 
     def gloss(self, text: str, frequency: Frequency) -> str:
         """The English gloss of `text`, word by word (a word it cannot read is kept)."""
@@ -46,7 +50,8 @@ class FinnishGlossary:
         return " ".join(words)
 
     def _word(self, token: str, frequency: Frequency) -> list[str]:
-        analyses = self._analyse(token)
+        with self._analysing:
+            analyses = self._analyse(token)
         if not analyses:
             return [token]
         first = analyses[0]
@@ -82,8 +87,9 @@ class FinnishGlossary:
         terms = terms or list(self._backward.get(word.casefold(), ()))
         if not terms:
             return []
-        ranked = sorted(range(len(terms)), key=lambda i: (-frequency(terms[i]), i))
-        used = [terms[i] for i in ranked if frequency(terms[i]) > 0][:keep]
+        counts = [frequency(t) for t in terms]
+        ranked = sorted(range(len(terms)), key=lambda i: (-counts[i], i))
+        used = [terms[i] for i in ranked if counts[i] > 0][:keep]
         return used or terms[:1]
 
 
