@@ -3,7 +3,8 @@
 Opens the service on a built store (`make build` or `matcher build`), warms it up, then
 times every organisation's partner query, every need's matches and a set of theses in four
 languages (their vectors come from the embedding cache after the first call, so the figure
-is the engine's own time; "search, new text" includes encoding a text never seen before),
+is the engine's own time; "search, new text" includes encoding a text never seen before,
+and a new Finnish text its English gloss as well),
 one query at a time on one thread. Prints the figures and writes
 benchmarks/results/demo_latency.json.
 
@@ -40,6 +41,13 @@ THESES = [
     "Lämpöpumput ja kaukolämpö kerrostaloihin",
     "Solceller og batterilager for borettslag i Oslo",
     "district heating digital twin and heat-loss analytics",
+]
+# new Finnish texts are glossed into English (matcher.gloss): two texts to encode, not one
+FINNISH_THESES = [
+    "Ilmanlaatuanturit ja kaupunkien mittausverkot",
+    "Jätteen kierrätys ja lajittelu Uudellamaalla",
+    "Aurinkosähköjärjestelmien asentajat taloyhtiöille",
+    "Sähköbussien latausasemat varikoille",
 ]
 
 
@@ -101,6 +109,12 @@ def main() -> None:
         ),
         "search_new_text": timed(
             [lambda t=t: service.search(f"{t} {uuid.uuid4().hex[:6]}", 10, none) for t in THESES]
+        ),
+        "search_new_finnish_text": timed(
+            [
+                lambda t=t: service.search(f"{t} {uuid.uuid4().hex[:6]}", 10, none)
+                for t in FINNISH_THESES * 5
+            ]
         ),
     }
     results["load_average"] = round(os.getloadavg()[0], 1)  # other jobs meanwhile
