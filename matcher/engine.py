@@ -19,6 +19,7 @@ import numpy as np
 from embeddings import ChunkIndex, Encoder
 from embeddings.persistence import index_lock, open_index, saving
 from matcher.chunking import CAPABILITY_FIELDS
+from matcher.errors import DataValidationError
 from matcher.filters import Filters
 from matcher.limits import checked_k
 from matcher.locks import ReadWriteLock
@@ -148,6 +149,15 @@ class Matchmaker:
         """The state under the read lock, for reads that span several calls."""
         with self._lock.reading():
             yield self._state
+
+    def query_texts(self, text: str) -> list[str]:
+        """What the encoder reads for a query text: the text and, in a glossed language, its
+        gloss (a text the query checks refuse is returned alone: the query says why)."""
+        try:
+            prepared = prepare_text(self._state, text, self._lock.reading())
+        except DataValidationError:
+            return [text]
+        return [prepared.text, prepared.gloss] if prepared.gloss else [prepared.text]
 
     def _encoded(self, text: str) -> EncodedText:
         """Encoded outside the lock: only a gloss's few lexicon reads take it."""

@@ -296,7 +296,9 @@ class ClusterService:
     def charge(self, caller: str, texts: Sequence[str], role: TextRole = "query") -> None:
         """Count the text a caller sends to the encoder; RateLimitedError past its budget.
         A text the embedding cache already holds costs the encoder nothing and is free (a
-        saved search run again, a page reloaded)."""
+        saved search run again, a page reloaded). A glossed query's gloss is encoded too."""
+        if role == "query":
+            texts = [part for t in texts for part in self.engine.query_texts(t)]
         new = self.encoder.uncached(texts, role) if self.encoder is not None else texts
         chars = sum(len(t) for t in new)
         if chars:

@@ -22,6 +22,7 @@ from matcher.model import Cluster, Organisation, OrgKind
 from matcher.ranking.text import EncodedText, PreparedText, TextQuery, prepare_text, score_text
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
+from tests.api_fixtures import make_api
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -213,3 +214,18 @@ def test_glosses_on_several_threads_agree_with_one(dictionaries: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda t: finnish.gloss(t, lambda w: 0), texts))
     assert together == alone and "air quality" in alone[0]
+
+
+@needs_voikko
+def test_a_glossed_query_is_charged_for_its_gloss_too(tmp_path: Path) -> None:
+    api = make_api(tmp_path, detect_language=detect_language)
+    service, text = api.service, "Ilmanlaatuanturit ja kaupunkien mittausverkot"
+    texts = service.engine.query_texts(text)
+    assert texts[0] == text and len(texts) == 2 and "air quality" in texts[1]
+    assert service.engine.query_texts("air quality sensors for cities") == [
+        "air quality sensors for cities"
+    ]
+    charged: list[int] = []
+    service.budget.charge = lambda caller, chars: charged.append(chars)  # type: ignore[method-assign]
+    service.charge("key", [text])
+    assert charged == [len(text) + len(texts[1])]
