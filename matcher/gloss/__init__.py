@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from matcher.gloss.dictd import read_dictionary, reversed_dictionary
+from matcher.gloss.dictd import Dictionary, reversed_dictionary
 from matcher.gloss.finnish import FinnishGlossary
 
 log = logging.getLogger(__name__)
@@ -58,5 +58,5 @@ def _finnish(directory: Path) -> FinnishGlossary | None:
     except Exception as exc:  # no shared library (OSError) or no Finnish data (its own error)
         log.warning("Finnish texts are not glossed: Voikko cannot read Finnish (%s)", exc)
         return None
-    reverse = reversed_dictionary(read_dictionary(backward))
-    return FinnishGlossary(analyser.analyze, read_dictionary(forward), reverse)
+    reverse = reversed_dictionary(Dictionary.read(backward))
+    return FinnishGlossary(analyser.analyze, Dictionary.read(forward), reverse)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from pathlib import Path
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -94,9 +93,3 @@ def reversed_dictionary(dictionary: Dictionary, longest: int = 3) -> dict[str, t
                 if head not in heads:
                     heads.append(head)
     return {term: tuple(heads) for term, heads in found.items()}
-
-
-@lru_cache(maxsize=8)
-def read_dictionary(base: Path) -> Dictionary:
-    """One reading per process of each dictionary file (they do not change under it)."""
-    return Dictionary.read(base)
