@@ -14,6 +14,7 @@ import pytest
 from matcher.evaluation.harness import Setup, run
 from matcher.evaluation.metrics import summarise
 from matcher.evaluation.training import (
+    PARAMS,
     as_model,
     collect,
     fit,
@@ -40,6 +41,17 @@ def test_training_is_deterministic_and_the_model_ranks_through_the_harness(setup
     tallies = run(setup, {"learned": learned_ranker(as_model(first, FEATURES, {}))})
     learned = summarise([m for v in tallies["learned"].by_half.values() for m in v])
     assert learned.queries == 12 and learned.recall_at_10 > 0.9
+
+
+def test_the_learner_takes_other_parameters_and_defaults_to_lambdarank(setup: Setup) -> None:
+    groups, _ = collect(setup, lambda i: True)
+    shipped, _ = fit(groups, rounds=5)
+    pointwise, _ = fit(groups, rounds=5, params={**PARAMS, "objective": "binary"})
+    assert shipped.params["objective"] == "lambdarank"
+    assert pointwise.params["objective"] == "binary"
+    probabilities = pointwise.predict(groups.matrix)
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+    assert shipped.model_to_string() != pointwise.model_to_string()
 
 
 def test_a_saved_model_loads_with_its_features_and_training_hash(

@@ -136,9 +136,13 @@ def collect(
 
 
 def fit(
-    groups: Groups, features: Sequence[str] = FEATURES, rounds: int = ROUNDS
+    groups: Groups,
+    features: Sequence[str] = FEATURES,
+    rounds: int = ROUNDS,
+    params: Mapping[str, Any] = PARAMS,
 ) -> tuple[Any, float]:
-    """A LambdaRank booster on the named features, and the seconds it took."""
+    """A booster on the named features (LambdaRank unless `params` say otherwise), and the
+    seconds it took."""
     import lightgbm
 
     columns = [FEATURES.index(n) for n in features]
@@ -152,7 +156,7 @@ def fit(
         free_raw_data=False,
     )
     started = time.perf_counter()
-    booster = lightgbm.train(dict(PARAMS), data, num_boost_round=rounds)
+    booster = lightgbm.train(dict(params), data, num_boost_round=rounds)
     return booster, time.perf_counter() - started
 
 
