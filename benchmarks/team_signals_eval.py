@@ -16,7 +16,8 @@ project's real size is built greedily, one member at a time, by:
   project is built by a model that never saw it), since the tune half's learned scores are
   those the ranker was trained on;
 - `oracle`: one real partner (the best-ranked one) is revealed, and the others ranked by
-  score plus B times closeness to it: how much a certainly right member says about the rest.
+  score plus B times closeness to it, or B for any direct joint project with it: how much a
+  certainly right member says about the rest.
 
     python benchmarks/team_signals_eval.py   # -> benchmarks/results/team_signals_eval.json
 
@@ -57,6 +58,7 @@ class Pool:
     scores: np.ndarray  # learned score per pool member; the coordinator (0) gets -inf
     target: np.ndarray  # bool
     close: np.ndarray  # (n, n) team closeness
+    joint: np.ndarray  # (n, n) joint projects of each two members (direct joint work only)
     country: np.ndarray
     kind: np.ndarray
 
@@ -77,10 +79,28 @@ def pools(corpus: ce.Corpus, engine: ce.Engine) -> list[Pool]:
                 corpus.ids[q.project], half_of(corpus.ids[q.project]), q.size, len(q.targets),
                 scores[members], np.array([o in q.targets for o in ids]),
                 ce.closeness_of(engine, corpus, q, members),
+                joint_work(engine, corpus, q, members),
                 np.array([orgs.get(o, {}).get("country", "") for o in ids]),
                 np.array([orgs.get(o, {}).get("type", "") for o in ids]),
             )
         )  # fmt: skip
+    return out
+
+
+def joint_work(engine: ce.Engine, corpus: ce.Corpus, q: ce.Query, members: list[int]) -> np.ndarray:
+    """(n, n) joint projects of each two pool members, the held-out project's links out."""
+    setup = engine.setup
+    out = np.zeros((len(members), len(members)))
+    at = engine.case_of.get(corpus.ids[q.project])
+    if at is None:
+        return out
+    held = setup.cases[at].holdout.group
+    row_of = setup.state.index.catalog.row_of
+    rows = np.asarray([row_of.get(corpus.orgs[m], -1) for m in members], dtype=np.int64)
+    known = np.flatnonzero(rows >= 0)
+    for i in known.tolist():
+        out[i, known] = setup.state.graph.ties(int(rows[i]), rows[known], held)
+    np.fill_diagonal(out, 0.0)
     return out
 
 
@@ -170,14 +190,17 @@ def cross_fitted(chosen: list[Pool]) -> list[int]:
     return found
 
 
-def oracle(chosen: list[Pool], beta: float) -> float:
-    """Recall of the other real partners, one real partner revealed."""
+def oracle(chosen: list[Pool], beta: float, relation: str = "closeness") -> float:
+    """Recall of the other real partners, one real partner revealed and the others ranked
+    by score plus `beta` times their relation to it: the team closeness, or direct joint
+    work alone (any joint project, yes or no)."""
     hits = wanted = 0
     for p in chosen:
         real = [int(i) for i in np.argsort(-p.scores, kind="stable") if p.target[i] and i]
         if len(real) < 2:
             continue
-        values = p.scores + beta * p.close[:, real[0]]
+        near = p.close if relation == "closeness" else (p.joint > 0).astype(np.float64)
+        values = p.scores + beta * near[:, real[0]]
         values[[0, real[0]]] = -np.inf
         top = np.argsort(-values, kind="stable")[: p.size - 2]
         hits += int(p.target[top].sum())
@@ -215,7 +238,9 @@ def main() -> int:
         if half == "report":
             part["conditional model, cross-fitted"] = compared(chosen, cross_fitted(chosen), base)
         part["oracle: other real partners found, one revealed"] = {
-            f"closeness {beta}": oracle(chosen, beta) for beta in (0.0, *BETAS)
+            f"{relation} {beta}": oracle(chosen, beta, relation)
+            for relation in ("closeness", "joint work")
+            for beta in (0.0, *BETAS)
         }
         out[half] = part
     OUT.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
