@@ -39,6 +39,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -62,8 +63,10 @@ from matcher.cordis import load_cordis  # noqa: E402
 from matcher.evaluation.harness import Scored, Setup, prepare, signals_of  # noqa: E402
 from matcher.evaluation.protocol import Protocol, half_of, read_queries  # noqa: E402
 from matcher.evaluation.training import learned_ranker  # noqa: E402
+from matcher.ranking.graph import Group  # noqa: E402
 from matcher.ranking.learned import load_model  # noqa: E402
 from matcher.ranking.pairwise import team_closeness  # noqa: E402
+from matcher.ranking.state import RankingState  # noqa: E402
 from matcher.settings import RankingSettings  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 
@@ -243,8 +246,19 @@ def learned_scores(engine: Engine, corpus: Corpus, q: Query) -> np.ndarray:
     return out
 
 
-def closeness_of(engine: Engine, corpus: Corpus, q: Query, pool: list[int]) -> np.ndarray:
-    """Team closeness among the pool (coordinator first), the held-out project's links out."""
+# a relation of every two of these rows, the held-out group's links out: (n, n)
+Relation = Callable[[RankingState, np.ndarray, Group], np.ndarray]
+
+
+def _team_closeness(state: RankingState, rows: np.ndarray, held: Group) -> np.ndarray:
+    return team_closeness(state.walk, state.graph, rows, held)
+
+
+def closeness_of(
+    engine: Engine, corpus: Corpus, q: Query, pool: list[int], relation: Relation = _team_closeness
+) -> np.ndarray:
+    """A relation among the pool (coordinator first; team closeness unless another is
+    given), the held-out project's links out; 0 for a member the harness does not hold."""
     setup = engine.setup
     row_of = setup.state.index.catalog.row_of
     at = engine.case_of.get(corpus.ids[q.project])
@@ -254,9 +268,9 @@ def closeness_of(engine: Engine, corpus: Corpus, q: Query, pool: list[int]) -> n
     out = np.zeros((len(pool), len(pool)))
     if held is None or len(known) < 2:
         return out
-    state = setup.state
-    inner = team_closeness(state.walk, state.graph, np.asarray([rows[i] for i in known]), held)
+    inner = relation(setup.state, np.asarray([rows[i] for i in known]), held)
     out[np.ix_(known, known)] = inner
+    np.fill_diagonal(out, 0.0)
     return out
 
 

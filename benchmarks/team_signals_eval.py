@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import consortium_eval as ce  # noqa: E402
 from embeddings.factory import DEFAULT_ENCODER  # noqa: E402
 from matcher.evaluation.protocol import half_of  # noqa: E402
+from matcher.ranking.graph import Group  # noqa: E402
+from matcher.ranking.state import RankingState  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "team_signals_eval.json"
 POOL = 100
@@ -79,7 +81,7 @@ def pools(corpus: ce.Corpus, engine: ce.Engine) -> list[Pool]:
                 corpus.ids[q.project], half_of(corpus.ids[q.project]), q.size, len(q.targets),
                 scores[members], np.array([o in q.targets for o in ids]),
                 ce.closeness_of(engine, corpus, q, members),
-                joint_work(engine, corpus, q, members),
+                ce.closeness_of(engine, corpus, q, members, joint_projects),
                 np.array([orgs.get(o, {}).get("country", "") for o in ids]),
                 np.array([orgs.get(o, {}).get("type", "") for o in ids]),
             )
@@ -87,21 +89,9 @@ def pools(corpus: ce.Corpus, engine: ce.Engine) -> list[Pool]:
     return out
 
 
-def joint_work(engine: ce.Engine, corpus: ce.Corpus, q: ce.Query, members: list[int]) -> np.ndarray:
-    """(n, n) joint projects of each two pool members, the held-out project's links out."""
-    setup = engine.setup
-    out = np.zeros((len(members), len(members)))
-    at = engine.case_of.get(corpus.ids[q.project])
-    if at is None:
-        return out
-    held = setup.cases[at].holdout.group
-    row_of = setup.state.index.catalog.row_of
-    rows = np.asarray([row_of.get(corpus.orgs[m], -1) for m in members], dtype=np.int64)
-    known = np.flatnonzero(rows >= 0)
-    for i in known.tolist():
-        out[i, known] = setup.state.graph.ties(int(rows[i]), rows[known], held)
-    np.fill_diagonal(out, 0.0)
-    return out
+def joint_projects(state: RankingState, rows: np.ndarray, held: Group) -> np.ndarray:
+    """(n, n) joint projects of each two of `rows`: direct joint work only."""
+    return np.stack([state.graph.ties(int(row), rows, held) for row in rows.tolist()])
 
 
 Picker = Callable[[Pool, list[int]], np.ndarray]

@@ -2,8 +2,8 @@
 profiles from the projects that started up to a year, queries from the later projects.
 
 `matcher eval cordis --profile-until 2017` reports the learned ranker level with the linear
-hybrid there (0.187 against 0.189 recall@10). This script asks why, through the harness's
-own code (features, training groups, metrics):
+hybrid there (0.179-0.187 by machine, against 0.189 recall@10). This script asks why,
+through the harness's own code (features, training groups, metrics):
 
 - where the real partners sit: the share the learned candidates hold, the best recall@10
   any ordering of those candidates could reach, and how many of them are the asker's past
