@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -22,6 +22,7 @@ _MARKUP = re.compile(r"#\S*|=")  # Wiktionary anchors ("pellet#Englanti"), sylla
 _META = "00"
 
 Senses = tuple[tuple[str, ...], ...]
+EntryParser = Callable[[str], Senses]  # one entry's text -> its translations, sense by sense
 
 
 def _number(code: str) -> int:
@@ -34,12 +35,19 @@ def _number(code: str) -> int:
 class Dictionary:
     """Headword (case-folded) -> its translations, sense by sense, read on demand."""
 
-    def __init__(self, places: Mapping[str, tuple[tuple[int, int], ...]], body: bytes) -> None:
+    def __init__(
+        self,
+        places: Mapping[str, tuple[tuple[int, int], ...]],
+        body: bytes,
+        parse: EntryParser | None = None,
+    ) -> None:
         self._places, self._body = places, body
+        self._parse = parse or parse_entry
 
     @classmethod
-    def read(cls, base: Path) -> Dictionary:
-        """The dictionary at `base` (`.index` and `.dict.dz` beside each other)."""
+    def read(cls, base: Path, parse: EntryParser | None = None) -> Dictionary:
+        """The dictionary at `base` (`.index` and `.dict.dz` beside each other); `parse`
+        reads its entries (FreeDict's layout by default)."""
         places: dict[str, list[tuple[int, int]]] = {}
         with Path(f"{base}.index").open(encoding="utf-8") as f:
             for line in f:
@@ -48,13 +56,13 @@ class Dictionary:
                     place = (_number(offset), _number(length))
                     places.setdefault(word.casefold(), []).append(place)
         body = gzip.decompress(Path(f"{base}.dict.dz").read_bytes())
-        return cls({w: tuple(p) for w, p in places.items()}, body)
+        return cls({w: tuple(p) for w, p in places.items()}, body, parse)
 
     def senses(self, word: str) -> Senses:
         """The translations of every entry of `word`, sense by sense (empty if unknown)."""
         out: list[tuple[str, ...]] = []
         for offset, length in self._places.get(word.casefold(), ()):
-            out.extend(parse_entry(self._body[offset : offset + length].decode("utf-8")))
+            out.extend(self._parse(self._body[offset : offset + length].decode("utf-8")))
         return tuple(out)
 
     def headwords(self) -> Iterator[str]:
