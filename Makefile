@@ -18,17 +18,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP) lexicons
 
 # Finnish searches are glossed into English (matcher.gloss) with Voikko's Finnish morphology
-# and FreeDict's Finnish-English dictionaries, from Debian's packages; installed once when
-# missing. Without them (no root, no apt) the engine runs, only Finnish is not glossed.
+# and FreeDict's Finnish-English dictionaries, English ones naming a place in Russia into
+# Russian with Müller's English-Russian dictionary, all from Debian's packages; installed
+# once when missing. Without them (no root, no apt) the engine runs, only unglossed.
 LEXICONS := /usr/share/dictd/freedict-fin-eng.index /usr/share/dictd/freedict-eng-fin.index \
-	/usr/lib/voikko/5
+	/usr/share/dictd/mueller7.index /usr/lib/voikko/5
 lexicons:
 	@for f in $(LEXICONS); do [ -e $$f ] || missing=1; done; \
 	ldconfig -p | grep -q libvoikko.so.1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			voikko-fi libvoikko1 dict-freedict-fin-eng dict-freedict-eng-fin) \
-		|| echo "Voikko or the FreeDict dictionaries could not be installed: Finnish searches are not glossed" >&2; \
+			voikko-fi libvoikko1 dict-freedict-fin-eng dict-freedict-eng-fin mueller7-dict) \
+		|| echo "Voikko or the dictionaries could not be installed: searches are not glossed" >&2; \
 	fi
 
 # the browser tests drive Debian's headless Chromium and its driver (nothing is downloaded

@@ -124,6 +124,7 @@ def match_list(results: ResultList, key: ApiKey) -> MatchList:
         matches=[_match_out(i, m) for i, m in enumerate(shown.matches, start=1)],
         warnings=list(shown.warnings),
         gloss=shown.gloss,
+        gloss_language=shown.gloss_language,
     )
 
 

@@ -5,8 +5,9 @@
 The queries and graded judgements are datasets/search_judgements (its data card says how
 they were made). Each query runs through the engine's own text ranking (pool, components,
 weights) with no asking organisation; rankers differ only in how they combine the
-components. A Finnish text is read with its English gloss, as the engine reads it
-(matcher.gloss); two rankers read the texts without it. nDCG@10 uses gains 2^grade - 1.
+components. A text is read with its gloss as the engine reads it (matcher.gloss: a Finnish
+text with its English gloss, an English one naming a place in Russia with its Russian
+gloss); two rankers read the texts without any gloss. nDCG@10 uses gains 2^grade - 1.
 `--tune` learns the text-only weights by coordinate ascent on the tune half (even needs)
 and prints them; the engine's search weights (matcher/settings.py) were set from that run.
 Writes benchmarks/results/search_eval.json.
@@ -127,7 +128,7 @@ def rankers(engine: Matchmaker, search: Mapping[str, float]) -> dict[str, tuple[
         "previous search weights": (True, lambda s: combine(s.signals.components, PREVIOUS)),
         "search (default)": (True, lambda s: combine(s.signals.components, search)),
         "search without location": (True, lambda s: combine(s.signals.components, without)),
-        "search without the gloss": (False, lambda s: combine(s.signals.components, search)),
+        "search without any gloss": (False, lambda s: combine(s.signals.components, search)),
     }
 
 

@@ -31,7 +31,7 @@ MAX_IDENTIFIERS = 20
 MAX_RECORD_TEXT_CHARS = 50_000  # all the texts of one organisation together
 MAX_CELL_NESTING = 8  # brackets inside one JSON cell (a list of evidence objects needs 2)
 MAX_IMPORT_ROWS = 5_000  # records in one imported file
-# words of a text glossed into English (matcher.gloss): the gloss is a second text for the
+# words of a text glossed (matcher.gloss): the gloss is a second text for the
 # encoder and is read under the read lock, so it stays as short as a search; a longer text
 # (a need's description) is glossed from its start, where its title is
 MAX_GLOSSED_WORDS = 120

@@ -69,7 +69,8 @@ class ResultList:
     matches: tuple[Match, ...]
     warnings: tuple[str, ...] = field(default=())
     learned: bool = False  # ranked by the learned need ranker (else by the linear weights)
-    gloss: str = ""  # the English gloss the text was also read with (matcher.gloss)
+    gloss: str = ""  # the gloss the text was also read with (matcher.gloss)
+    gloss_language: str = ""  # the language of that gloss
 
     def __iter__(self) -> Iterator[Match]:
         return iter(self.matches)

@@ -134,8 +134,8 @@ class RankingSettings:
     candidates: CandidateSettings = field(default_factory=lambda: CandidateSettings())
     # place names in four languages, read from search texts (matcher.ranking.places)
     places: Path | None = DATASETS_DIR / "places" / "places.json"
-    # bilingual dictionaries (dictd format) for glossing Finnish texts; None: no glosses
-    # (matcher.gloss)
+    # bilingual dictionaries (dictd format) for glossing Finnish texts into English and English
+    # ones that name a place in Russia into Russian (matcher.gloss); None: no glosses
     dictionaries: Path | None = DEFAULT_DICTIONARIES
     # evidence longer than this many words becomes several passages (matcher.chunking)
     passage_words: int = PASSAGE_WORDS

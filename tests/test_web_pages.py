@@ -146,6 +146,21 @@ def test_a_finnish_search_says_what_it_was_also_read_as(tmp_path: Path) -> None:
     assert shown is not None and gloss in shown.group(1)
 
 
+@pytest.mark.skipif(
+    not Path("/usr/share/dictd/mueller7.index").exists(), reason="no English-Russian dictionary"
+)
+def test_an_english_search_naming_st_petersburg_says_it_was_also_read_in_russian(
+    tmp_path: Path,
+) -> None:
+    api = make_api(tmp_path, detect_language=detect_language)
+    text = "Circulation pumps and heat meters made near St. Petersburg"
+    answer = api.client.post("/v1/search", json={"text": text}, headers=api.as_role("staff"))
+    assert answer.json()["gloss_language"] == "ru" and "насос" in answer.json()["gloss"].split()
+    page = visitor(api, "staff").get("/search", params={"text": text})
+    shown = re.search(r'<p class="gloss" id="gloss">([^<]*)</p>', page.text)
+    assert shown is not None and shown.group(1).startswith("Also read as, in Russian:")
+
+
 def test_a_bad_filter_is_named_next_to_its_field(clients: dict[str, TestClient]) -> None:
     page = clients["staff"].get("/search?text=solar&founded_from=1066")
     assert 'id="err-founded_from"' in page.text and _ids(page.text) == []

@@ -9,6 +9,7 @@ import string
 from api.web.catalogue import MESSAGES
 from api.web.i18n import LANGUAGES
 from api.web.render import NAV, TEMPLATES, format_number, highlight
+from matcher.gloss import GLOSS_LANGUAGES
 from matcher.model import NeedType, OrgKind, Stage
 from matcher.store import Role
 
@@ -30,6 +31,7 @@ def test_every_value_shown_has_a_label() -> None:
     values = [f"kind.{k.value}" for k in OrgKind] + [f"stage.{s.value}" for s in Stage]
     values += [f"needtype.{n.value}" for n in NeedType] + [f"role.{r.value}" for r in Role]
     values += [f"home.intro.{r.value}" for r in Role]
+    values += [f"search.gloss.{language}" for language in GLOSS_LANGUAGES]
     assert [v for v in values if v not in MESSAGES] == []
 
 

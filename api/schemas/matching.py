@@ -70,8 +70,11 @@ class MatchList(BaseModel):
     matches: list[MatchOut]
     warnings: list[str]
     gloss: str = Field(
-        "", description="the English gloss a Finnish text was also read with; empty if none"
+        "",
+        description="the gloss the text was also read with (a Finnish text's in English, an "
+        "English text naming a place in Russia's in Russian); empty if none",
     )
+    gloss_language: str = Field("", description="the gloss's language: en, ru, or empty")
 
 
 class AreaOut(BaseModel):

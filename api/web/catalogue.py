@@ -121,7 +121,11 @@ M: dict[str, tuple[str, str]] = {
     ),
     "search.submit": ("Search", "Найти"),
     "search.count": ("{n} result(s)", "Найдено: {n}"),
-    "search.gloss": ("Also read as, in English: {gloss}", "Также прочитано по-английски: {gloss}"),
+    "search.gloss.en": (
+        "Also read as, in English: {gloss}",
+        "Также прочитано по-английски: {gloss}",
+    ),
+    "search.gloss.ru": ("Also read as, in Russian: {gloss}", "Также прочитано по-русски: {gloss}"),
     "search.none": ("Nothing found.", "Ничего не найдено."),
     "filter.kind": ("Kind", "Тип"),
     "filter.area": ("Subject area", "Тематика"),

@@ -12,6 +12,7 @@ from matcher.cli.config import open_service, settings_from
 from matcher.cli.output import area_rows, as_csv, as_json, as_table, match_rows
 from matcher.cli.staff_commands import register_consortium, register_shortlist
 from matcher.filters import Filters
+from matcher.gloss import GLOSS_LANGUAGES
 from matcher.results import ResultList
 
 Sub = Any  # argparse's private _SubParsersAction
@@ -51,7 +52,12 @@ def emit(args: argparse.Namespace, results: ResultList) -> None:
     if args.json:
         print(
             as_json(
-                {"matches": results.matches, "warnings": results.warnings, "gloss": results.gloss}
+                {
+                    "matches": results.matches,
+                    "warnings": results.warnings,
+                    "gloss": results.gloss,
+                    "gloss_language": results.gloss_language,
+                }
             )
         )
     elif args.csv:
@@ -61,7 +67,8 @@ def emit(args: argparse.Namespace, results: ResultList) -> None:
         for warning in results.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if results.gloss:
-            print(f"also read as, in English: {results.gloss}", file=sys.stderr)
+            language = GLOSS_LANGUAGES.get(results.gloss_language, results.gloss_language)
+            print(f"also read as, in {language}: {results.gloss}", file=sys.stderr)
 
 
 # --- build ------------------------------------------------------------------------------

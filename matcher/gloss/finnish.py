@@ -32,6 +32,8 @@ FUNCTION_WORDS = {"ja": "and", "tai": "or"}
 
 class FinnishGlossary:
     language = "fi"
+    into = "en"
+    countries: frozenset[str] = frozenset()  # every Finnish text is glossed
 
     def __init__(
         self, analyse: Analyser, forward: Dictionary, backward: Mapping[str, tuple[str, ...]]

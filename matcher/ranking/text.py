@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.filters import Filters
-from matcher.gloss import GLOSS_LANGUAGE, load_glossaries
+from matcher.gloss import load_glossaries
 from matcher.limits import checked_text
 from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.hybrid import (
@@ -45,12 +45,14 @@ from matcher.results import Explanation, Match, ResultList, TextPair
 
 @dataclass(frozen=True)
 class PreparedText:
-    """A query text checked, its language detected and, in a language the encoder reads
-    poorly, glossed (matcher.gloss): what is read before the text is encoded."""
+    """A query text checked, its language detected and, where a glossary reads it (Finnish;
+    English naming a place in Russia), glossed (matcher.gloss): what is read before the
+    text is encoded."""
 
     text: str
     language: str
     gloss: str = ""
+    gloss_language: str = ""
 
 
 def prepare_text(
@@ -65,7 +67,12 @@ def prepare_text(
     if glossary is None:
         return PreparedText(text, language)
     with reading or nullcontext():
-        return PreparedText(text, language, glossary.gloss(text, state.lexicon.frequency))
+        if glossary.countries and not glossary.countries & set(
+            named_places(state, text).place_countries
+        ):
+            return PreparedText(text, language)
+        gloss = glossary.gloss(text, state.lexicon.frequency)
+    return PreparedText(text, language, gloss, glossary.into if gloss else "")
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ class EncodedText:
     text: str
     language: str
     vector: np.ndarray
-    gloss: str = ""  # its English gloss, for a language the encoder reads poorly
+    gloss: str = ""  # its gloss in another language (matcher.gloss), and that language
+    gloss_language: str = ""
 
     @property
     def words(self) -> str:
@@ -90,9 +98,9 @@ class EncodedText:
         text, language, gloss = prepared.text, prepared.language, prepared.gloss
         if not gloss:
             return cls(text, language, state.query_vectors([text], [language])[0])
-        both = state.query_vectors([text, gloss], [language, GLOSS_LANGUAGE])
+        both = state.query_vectors([text, gloss], [language, prepared.gloss_language])
         mean = both.mean(axis=0)
-        return cls(text, language, mean / np.linalg.norm(mean), gloss)
+        return cls(text, language, mean / np.linalg.norm(mean), gloss, prepared.gloss_language)
 
     @classmethod
     def of(cls, state: RankingState, text: str) -> EncodedText:
@@ -166,7 +174,13 @@ def rank_text(
     matches = tuple(_match(state, signals, weights, scores, int(i), arrays, asker) for i in best)
     warning = state.language_warning(language)
     warnings = (warning,) if warning else ()
-    return ResultList(matches, warnings, learned=model is not None, gloss=query.text.gloss)
+    return ResultList(
+        matches,
+        warnings,
+        learned=model is not None,
+        gloss=query.text.gloss,
+        gloss_language=query.text.gloss_language,
+    )
 
 
 def text_pool(
