@@ -23,6 +23,7 @@ _META = "00"
 
 Senses = tuple[tuple[str, ...], ...]
 EntryParser = Callable[[str], Senses]  # one entry's text -> its translations, sense by sense
+Frequency = Callable[[str], int]  # how much the cluster's texts use a word or phrase
 
 
 def _number(code: str) -> int:
@@ -85,6 +86,16 @@ def parse_entry(entry: str) -> Senses:
         if kept:
             out.append(kept)
     return tuple(out)
+
+
+def most_used(terms: list[str], frequency: Frequency, keep: int) -> list[str]:
+    """The `keep` translations the cluster's texts use most, in the dictionary's order among
+    equals (the first listed if the cluster uses none of them): `yritys` is an attempt or
+    a company, and a cleantech cluster writes of companies."""
+    counts = [frequency(t) for t in terms]
+    ranked = sorted(range(len(terms)), key=lambda i: (-counts[i], i))
+    used = dict.fromkeys(terms[i] for i in ranked if counts[i] > 0)
+    return list(used)[:keep] or terms[:1]
 
 
 def reversed_dictionary(dictionary: Dictionary, longest: int = 3) -> dict[str, tuple[str, ...]]:

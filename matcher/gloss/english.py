@@ -6,25 +6,22 @@ district-heating hardware made near St. Petersburg found none of the Russian pro
 its top 10: benchmarks/QUALITY.md). Where the text asks for a place in Russia, it is also
 read in Russian, word by word through Müller's English-Russian dictionary: of a word's
 translations, the two the cluster's own texts use most (`heat` is "жара" or "теплота"; a
-cleantech cluster writes of "отопление"). Place names are left to the gazetteer.
+cleantech cluster writes of "отопление").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from matcher.gloss.dictd import Dictionary
+from matcher.gloss.dictd import Dictionary, Frequency, most_used
 from matcher.lexical import STOPWORDS
 from matcher.limits import MAX_GLOSSED_WORDS
-
-Frequency = Callable[[str], int]
 
 _WORD = re.compile(r"[A-Za-z]+")
 KEPT_SENSES = 2  # translations kept for a word
 LONGEST = 2  # words in a translation that is kept (longer ones are explanations)
 # words that say where or how, not what: a gloss of them only adds noise
-NOT_GLOSSED = frozenset("near made such in of to at on by an or as is be".split())
+NOT_GLOSSED = STOPWORDS | frozenset("near made such in of to at on by an or as is be".split())
 # a translation that is or starts with a preposition explains a use ("в области", "до")
 _PREPOSITION = re.compile(r"^(в|во|на|с|со|к|по|за|из|от|до|для|при|о|об|у) ")
 
@@ -42,7 +39,7 @@ class EnglishGlossary:
         the text itself is read beside the gloss)."""
         words: list[str] = []
         for token in _WORD.findall(text)[:MAX_GLOSSED_WORDS]:
-            if token.casefold() not in STOPWORDS | NOT_GLOSSED and len(token) > 2:
+            if token.casefold() not in NOT_GLOSSED and len(token) > 2:
                 words.extend(self._word(token, frequency))
         return " ".join(words)
 
@@ -50,10 +47,7 @@ class EnglishGlossary:
         for form in base_forms(token):
             terms = [t for sense in self._dictionary.senses(form) for t in sense if _kept(t)]
             if terms:
-                counts = [frequency(t) for t in terms]
-                ranked = sorted(range(len(terms)), key=lambda i: (-counts[i], i))
-                used = [terms[i] for i in ranked if counts[i] > 0]
-                return list(dict.fromkeys(used))[:KEPT_SENSES] or terms[:1]
+                return most_used(terms, frequency, KEPT_SENSES)
         return []
 
 

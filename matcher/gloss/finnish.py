@@ -16,12 +16,11 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from matcher.gloss.dictd import Dictionary
+from matcher.gloss.dictd import Dictionary, Frequency, most_used
 from matcher.limits import MAX_GLOSSED_WORDS
 
 # word -> its analyses; each a dict with Voikko's BASEFORM and WORDBASES
 Analyser = Callable[[str], Sequence[Mapping[str, str]]]
-Frequency = Callable[[str], int]
 
 _WORD = re.compile(r"[\w-]+")
 _PART = re.compile(r"\+([^+(]*)(?:\(([^)]*)\))?")
@@ -87,12 +86,7 @@ class FinnishGlossary:
         cluster uses none of them)."""
         terms = [t for sense in self._forward.senses(word) for t in sense]
         terms = terms or list(self._backward.get(word.casefold(), ()))
-        if not terms:
-            return []
-        counts = [frequency(t) for t in terms]
-        ranked = sorted(range(len(terms)), key=lambda i: (-counts[i], i))
-        used = [terms[i] for i in ranked if counts[i] > 0][:keep]
-        return used or terms[:1]
+        return most_used(terms, frequency, keep) if terms else []
 
 
 def compound_parts(wordbases: str) -> list[tuple[str, str]]:
