@@ -42,7 +42,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": _words(
         "the and of to in for with that is are a an on by from our we which at as its "
         "their this be or into new who will can has have was it up all more than us "
-        "looking wants need needs seeks offering providing using used"
+        "looking wants need needs seeks offering providing using used near"
     ),
     "fi": _words(
         "ja on ei että joka jotka jossa joiden joilla jonka kanssa sekä tai myös kuin "

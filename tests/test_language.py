@@ -27,6 +27,7 @@ HAND_WRITTEN = {
         "Heat recovery ventilation units for schools and hospitals.",
         "Retrofit of ship engines to run on methanol.",
         "Wind measurement with lidar before turbines are built.",
+        "Heat pumps near St. Petersburg",  # a short request; "near" is its function word
     ],
     "ru": [
         "Разрабатываем системы учёта воды для жилых комплексов.",
