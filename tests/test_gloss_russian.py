@@ -20,7 +20,7 @@ from matcher.model import Cluster, Organisation, OrgKind
 from matcher.ranking.text import EncodedText, prepare_text
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
-from tests.test_gloss import write_dictd
+from tests.test_gloss import FIN_ENG, needs_voikko, write_dictd
 
 # entries in Müller's layout (write_dictd puts a header line before each)
 ENG_RUS = {
@@ -33,6 +33,7 @@ ENG_RUS = {
     "region": "   _n.\n   1) область; район; в области, в сфере\n   2) _анат. полость",
     "pre": "   _pref. до, пред",
     "manufacturer": "   _n.\n   1) фабрикант, заводчик\n   2) изготовитель, производитель",
+    "recycling": "   _n. переработка; утилизация",
 }
 CLUSTER_USES = {"теплота": 9, "насос": 7, "труба": 5, "производитель": 8, "область": 4}
 
@@ -133,3 +134,20 @@ def test_an_english_search_naming_a_place_in_russia_is_also_read_in_russian(
     results = engine.search(text, k=2)
     assert results.gloss == prepared.gloss and results.gloss_language == "ru"
     assert engine.search("Heat pumps in Finland", k=2).gloss_language == ""
+
+
+@needs_voikko
+def test_a_finnish_search_naming_a_place_in_russia_is_read_in_russian_through_english(
+    dictionaries: Path, hashing_encoder
+) -> None:  # type: ignore[no-untyped-def]
+    write_dictd(dictionaries / "freedict-fin-eng", FIN_ENG)
+    write_dictd(dictionaries / "freedict-eng-fin", {})
+    engine = _engine(dictionaries, hashing_encoder)
+    with engine.reading() as state:
+        # "we look for recycling companies in St. Petersburg": Finnish -> English -> Russian
+        russian = prepare_text(state, "Etsimme kierrätysyrityksiä Pietarissa")
+        assert russian.language == "fi" and russian.gloss_language == "ru"
+        assert "переработка" in russian.gloss.split()  # `recycling` in the English gloss
+        # the same in Helsinki: the English gloss, as for any Finnish text
+        english = prepare_text(state, "Etsimme kierrätysyrityksiä Helsingissä")
+        assert english.gloss_language == "en" and "recycling" in english.gloss.split()

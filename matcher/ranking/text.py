@@ -8,14 +8,14 @@ harness). Explanations are built for the returned matches only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcher.filters import Filters
-from matcher.gloss import load_glossaries
+from matcher.gloss import Glossary, load_glossaries
 from matcher.limits import checked_text
 from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.hybrid import (
@@ -63,16 +63,34 @@ def prepare_text(
     read once, before it is taken); None for a caller that owns the state or holds it."""
     text = checked_text(text)
     language = state.detect_language(text)
-    glossary = load_glossaries(state.settings.dictionaries).get(language)
-    if glossary is None:
+    glossaries = load_glossaries(state.settings.dictionaries)
+    if language not in glossaries:
         return PreparedText(text, language)
     with reading or nullcontext():
-        if glossary.countries and not glossary.countries & set(
-            named_places(state, text).place_countries
-        ):
-            return PreparedText(text, language)
-        gloss = glossary.gloss(text, state.lexicon.frequency)
-    return PreparedText(text, language, gloss, glossary.into if gloss else "")
+        countries = frozenset(named_places(state, text).place_countries)
+        gloss, into = _glossed(glossaries, text, language, countries, state.lexicon.frequency)
+    return PreparedText(text, language, gloss, into) if gloss else PreparedText(text, language)
+
+
+def _glossed(
+    glossaries: Mapping[str, Glossary],
+    text: str,
+    language: str,
+    countries: frozenset[str],
+    frequency: Callable[[str], int],
+) -> tuple[str, str]:
+    """The gloss and its language, glossed again while a glossary reads the gloss's language
+    and the places the text names call for it: a Finnish text that names a place in Russia
+    is read in Russian through its English gloss. ("", "") when nothing glosses it."""
+    gloss, into = text, language
+    for _ in range(len(glossaries)):  # each glossary once at most
+        glossary = glossaries.get(into)
+        if glossary is None or (glossary.countries and not glossary.countries & countries):
+            break
+        gloss, into = glossary.gloss(gloss, frequency), glossary.into
+        if not gloss:
+            return "", ""
+    return (gloss, into) if into != language else ("", "")
 
 
 @dataclass(frozen=True)
