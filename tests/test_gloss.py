@@ -19,6 +19,7 @@ from matcher.gloss.dictd import Dictionary, parse_entry, reversed_dictionary
 from matcher.gloss.finnish import FinnishGlossary, compound_parts
 from matcher.limits import MAX_GLOSSED_WORDS
 from matcher.model import Cluster, Organisation, OrgKind
+from matcher.ranking.state import RankingState
 from matcher.ranking.text import EncodedText, PreparedText, TextQuery, prepare_text, score_text
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
@@ -162,6 +163,18 @@ def _voikko_reads_finnish() -> bool:
 needs_voikko = pytest.mark.skipif(not _voikko_reads_finnish(), reason="Voikko cannot read Finnish")
 
 
+def read_with_its_gloss(state: RankingState, prepared: PreparedText) -> EncodedText:
+    """The encoded text, checked against its oracle: the normalised mean of the text's vector
+    and its gloss's (each in its own language), and the words of both."""
+    encoded = EncodedText.encode(state, prepared)
+    plain = state.query_vectors([prepared.text], [prepared.language])[0]
+    gloss = state.query_vectors([prepared.gloss], [prepared.gloss_language])[0]
+    oracle = (plain + gloss) / np.linalg.norm(plain + gloss)
+    np.testing.assert_allclose(encoded.vector, oracle, rtol=1e-6, atol=1e-7)
+    assert encoded.words == f"{prepared.text} ({prepared.gloss})"
+    return encoded
+
+
 def _org(oid: str, text: str) -> Organisation:
     return Organisation(oid, f"Org {oid}", OrgKind.SME, "FI", "Espoo", "Uusimaa", text)
 
@@ -184,12 +197,7 @@ def test_a_finnish_search_is_embedded_with_its_gloss_and_matches_its_words(
     with engine.reading() as state:
         prepared = prepare_text(state, text)
         assert prepared.language == "fi" and "air quality" in prepared.gloss
-        encoded = EncodedText.encode(state, prepared)
-        plain = state.query_vectors([text], ["fi"])[0]
-        gloss = state.query_vectors([prepared.gloss], ["en"])[0]
-        oracle = (plain + gloss) / np.linalg.norm(plain + gloss)
-        np.testing.assert_allclose(encoded.vector, oracle, rtol=1e-6, atol=1e-7)
-        assert encoded.words == f"{text} ({prepared.gloss})"
+        encoded = read_with_its_gloss(state, prepared)
         # the gloss's words are what the lexicon matches: the Finnish ones are unknown here
         unglossed = EncodedText.encode(state, PreparedText(text, "fi"))
         assert len(score_text(state, TextQuery(unglossed), Filters(), True).query.terms.ids) == 0

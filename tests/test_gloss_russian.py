@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from embeddings.language import detect_language
@@ -17,10 +16,10 @@ from matcher.gloss.english import EnglishGlossary, base_forms
 from matcher.gloss.finnish import FinnishGlossary
 from matcher.gloss.mueller import parse_mueller_entry
 from matcher.model import Cluster, Organisation, OrgKind
-from matcher.ranking.text import EncodedText, prepare_text
+from matcher.ranking.text import prepare_text
 from matcher.settings import RankingSettings
 from matcher.taxonomy import load_taxonomy
-from tests.test_gloss import FIN_ENG, needs_voikko, write_dictd
+from tests.test_gloss import FIN_ENG, needs_voikko, read_with_its_gloss, write_dictd
 
 # entries in Müller's layout (write_dictd puts a header line before each)
 ENG_RUS = {
@@ -122,12 +121,7 @@ def test_an_english_search_naming_a_place_in_russia_is_also_read_in_russian(
         prepared = prepare_text(state, text)
         assert prepared.language == "en" and prepared.gloss_language == "ru"
         assert "насос" in prepared.gloss.split() and "труба" in prepared.gloss.split()
-        encoded = EncodedText.encode(state, prepared)
-        plain = state.query_vectors([text], ["en"])[0]
-        gloss = state.query_vectors([prepared.gloss], ["ru"])[0]
-        oracle = (plain + gloss) / np.linalg.norm(plain + gloss)
-        np.testing.assert_allclose(encoded.vector, oracle, rtol=1e-6, atol=1e-7)
-        assert encoded.words == f"{text} ({prepared.gloss})"
+        read_with_its_gloss(state, prepared)
         # no place, or a place outside Russia: the text is read alone
         for alone in ("Heat pumps and pipes for apartment blocks", "Heat pumps in Finland"):
             assert prepare_text(state, alone).gloss == ""

@@ -22,8 +22,8 @@ from tests.test_evaluation import folder  # noqa: F401  (a fixture)
 pytestmark = pytest.mark.model
 # Measured with the default encoder (benchmarks/QUALITY.md, text-only search): 0.86 en
 # (0.80 without the Russian gloss of texts naming a place in Russia), 0.79 ru, 0.79 fi
-# (Finnish glossed into English, and through it into Russian), 0.80 no; BM25 0.10-0.47. The floors leave room for noise
-# only.
+# (Finnish glossed into English, and through it into Russian), 0.80 no; BM25 0.10-0.47.
+# The floors leave room for noise only.
 FLOOR = {"en": 0.75, "ru": 0.72, "fi": 0.70, "no": 0.74}
 
 
