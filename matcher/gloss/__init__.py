@@ -5,6 +5,8 @@ lexical terms (matcher.ranking.text).
 - Finnish, which the encoder reads poorly, is glossed into English (matcher.gloss.finnish).
 - English that names a place in Russia is glossed into Russian (matcher.gloss.english):
   the organisations there describe themselves in Russian.
+- Glosses chain (matcher.ranking.text): a Finnish text that names a place in Russia is read
+  in Russian through its English gloss.
 
 What a glossary needs comes from Debian's packages, not from this repository: Voikko's
 Finnish morphology (`voikko-fi`, `libvoikko1`, and the `libvoikko` binding from PyPI),

@@ -46,7 +46,7 @@ from matcher.results import Explanation, Match, ResultList, TextPair
 @dataclass(frozen=True)
 class PreparedText:
     """A query text checked, its language detected and, where a glossary reads it (Finnish;
-    English naming a place in Russia), glossed (matcher.gloss): what is read before the
+    a text naming a place in Russia), glossed (matcher.gloss): what is read before the
     text is encoded."""
 
     text: str
