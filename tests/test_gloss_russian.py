@@ -4,13 +4,14 @@ word-by-word gloss over a hand-made dictionary, when the engine glosses, and wha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from embeddings.language import detect_language
 from matcher import EngineSettings, Matchmaker
-from matcher.gloss import GLOSS_LANGUAGES, load_glossaries
+from matcher.gloss import GLOSS_LANGUAGES, Glossary, glossed, load_glossaries
 from matcher.gloss.dictd import Dictionary
 from matcher.gloss.english import EnglishGlossary, base_forms
 from matcher.gloss.finnish import FinnishGlossary
@@ -145,3 +146,29 @@ def test_a_finnish_search_naming_a_place_in_russia_is_read_in_russian_through_en
         # the same in Helsinki: the English gloss, as for any Finnish text
         english = prepare_text(state, "Etsimme kierrätysyrityksiä Helsingissä")
         assert english.gloss_language == "en" and "recycling" in english.gloss.split()
+
+
+class _Tagging:
+    """A glossary that marks each word with its target language, to follow a chain."""
+
+    def __init__(self, language: str, into: str, countries: frozenset[str]) -> None:
+        self.language, self.into, self.countries = language, into, countries
+
+    def gloss(self, text: str, frequency: Callable[[str], int]) -> str:
+        return " ".join(f"{w}>{self.into}" for w in text.split())
+
+
+def test_glosses_chain_while_the_places_named_call_for_the_next() -> None:
+    chain: dict[str, Glossary] = {
+        "fi": _Tagging("fi", "en", frozenset()),
+        "en": _Tagging("en", "ru", frozenset({"RU"})),
+        "ru": _Tagging("ru", "fi", frozenset()),  # would close a loop
+    }
+    russia, finland = frozenset({"RU"}), frozenset({"FI"})
+    assert glossed(chain, "a", "fi", finland, len) == ("a>en", "en")
+    assert glossed(chain, "a", "en", finland, len) == ("", "")
+    # each glossary once at most: fi -> en -> ru -> fi would end where it began
+    assert glossed(chain, "a", "fi", russia, len) == ("", "")
+    del chain["ru"]
+    assert glossed(chain, "a", "fi", russia, len) == ("a>en>ru", "ru")
+    assert glossed(chain, "", "fi", russia, len) == ("", "")  # nothing to gloss

@@ -5,7 +5,7 @@ lexical terms (matcher.ranking.text).
 - Finnish, which the encoder reads poorly, is glossed into English (matcher.gloss.finnish).
 - English that names a place in Russia is glossed into Russian (matcher.gloss.english):
   the organisations there describe themselves in Russian.
-- Glosses chain (matcher.ranking.text): a Finnish text that names a place in Russia is read
+- Glosses chain (`glossed`): a Finnish text that names a place in Russia is read
   in Russian through its English gloss.
 
 What a glossary needs comes from Debian's packages, not from this repository: Voikko's
@@ -42,6 +42,27 @@ class Glossary(Protocol):
     countries: frozenset[str]
 
     def gloss(self, text: str, frequency: Callable[[str], int]) -> str: ...
+
+
+def glossed(
+    glossaries: Mapping[str, Glossary],
+    text: str,
+    language: str,
+    countries: frozenset[str],
+    frequency: Callable[[str], int],
+) -> tuple[str, str]:
+    """The gloss and its language, glossed again while a glossary reads the gloss's language
+    and the places the text names (`countries`) call for it: a Finnish text that names a place
+    in Russia is read in Russian through its English gloss. ("", "") when nothing glosses it."""
+    gloss, into = text, language
+    for _ in range(len(glossaries)):  # each glossary once at most
+        glossary = glossaries.get(into)
+        if glossary is None or (glossary.countries and not glossary.countries & countries):
+            break
+        gloss, into = glossary.gloss(gloss, frequency), glossary.into
+        if not gloss:
+            return "", ""
+    return (gloss, into) if into != language else ("", "")
 
 
 @lru_cache(maxsize=4)

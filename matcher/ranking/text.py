@@ -8,14 +8,14 @@ harness). Explanations are built for the returned matches only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcher.filters import Filters
-from matcher.gloss import Glossary, load_glossaries
+from matcher.gloss import glossed, load_glossaries
 from matcher.limits import checked_text
 from matcher.ranking.admitted import admitted_rows, top_rows
 from matcher.ranking.hybrid import (
@@ -68,29 +68,8 @@ def prepare_text(
         return PreparedText(text, language)
     with reading or nullcontext():
         countries = frozenset(named_places(state, text).place_countries)
-        gloss, into = _glossed(glossaries, text, language, countries, state.lexicon.frequency)
+        gloss, into = glossed(glossaries, text, language, countries, state.lexicon.frequency)
     return PreparedText(text, language, gloss, into) if gloss else PreparedText(text, language)
-
-
-def _glossed(
-    glossaries: Mapping[str, Glossary],
-    text: str,
-    language: str,
-    countries: frozenset[str],
-    frequency: Callable[[str], int],
-) -> tuple[str, str]:
-    """The gloss and its language, glossed again while a glossary reads the gloss's language
-    and the places the text names call for it: a Finnish text that names a place in Russia
-    is read in Russian through its English gloss. ("", "") when nothing glosses it."""
-    gloss, into = text, language
-    for _ in range(len(glossaries)):  # each glossary once at most
-        glossary = glossaries.get(into)
-        if glossary is None or (glossary.countries and not glossary.countries & countries):
-            break
-        gloss, into = glossary.gloss(gloss, frequency), glossary.into
-        if not gloss:
-            return "", ""
-    return (gloss, into) if into != language else ("", "")
 
 
 @dataclass(frozen=True)
